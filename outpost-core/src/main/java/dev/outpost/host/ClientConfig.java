@@ -1,0 +1,348 @@
+package dev.outpost.host;
+
+import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.wire.PluginEnv;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * How to launch and talk to one plugin. Immutable; build with {@link #builder()}.
+ *
+ * <pre>{@code
+ * ClientConfig config = ClientConfig.builder()
+ *         .handshake(HandshakeConfig.of(1, "BASIC_PLUGIN", "hello"))
+ *         .command("plugins/kv")
+ *         .plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))
+ *         .build();
+ * }</pre>
+ */
+public final class ClientConfig {
+
+    private final String name;
+    private final HandshakeConfig handshake;
+    private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins;
+    private final List<String> command;
+    private final Path workingDirectory;
+    private final Map<String, String> env;
+    private final boolean skipHostEnv;
+    private final Redirect stdin;
+    private final Duration startTimeout;
+    private final Duration callTimeout;
+    private final Duration gracefulTimeout;
+    private final int minPort;
+    private final int maxPort;
+    private final Consumer<String> stdout;
+    private final Consumer<String> stderr;
+    private final String loggerName;
+    private final boolean managed;
+
+    private ClientConfig(Builder builder) {
+        this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
+        Map<Integer, Map<String, GrpcPlugin<?>>> sets = new TreeMap<>();
+        builder.versionedPlugins.forEach((version, set) ->
+                sets.put(version, Collections.unmodifiableMap(new LinkedHashMap<>(set))));
+        if (sets.isEmpty()) {
+            throw new IllegalArgumentException("register at least one plugin type with plugin(name, GrpcPlugin)");
+        }
+        this.versionedPlugins = Collections.unmodifiableMap(sets);
+        this.command = List.copyOf(builder.command);
+        this.name = builder.name != null ? builder.name
+                : command.isEmpty() ? "plugin" : Path.of(command.get(0)).getFileName().toString();
+        this.workingDirectory = builder.workingDirectory;
+        this.env = Collections.unmodifiableMap(new LinkedHashMap<>(builder.env));
+        this.skipHostEnv = builder.skipHostEnv;
+        this.stdin = builder.stdin;
+        this.startTimeout = builder.startTimeout;
+        this.callTimeout = builder.callTimeout;
+        this.gracefulTimeout = builder.gracefulTimeout;
+        if (builder.minPort > builder.maxPort) {
+            throw new IllegalArgumentException("minPort " + builder.minPort + " is greater than maxPort " + builder.maxPort);
+        }
+        this.minPort = builder.minPort;
+        this.maxPort = builder.maxPort;
+        this.stdout = builder.stdout;
+        this.stderr = builder.stderr;
+        this.loggerName = builder.loggerName != null ? builder.loggerName : "outpost.plugin." + name;
+        this.managed = builder.managed;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The plugin's name in logs and errors; by default the file name of the command. */
+    public String name() {
+        return name;
+    }
+
+    public HandshakeConfig handshake() {
+        return handshake;
+    }
+
+    /** Plugin types by application protocol version, ascending. */
+    public Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins() {
+        return versionedPlugins;
+    }
+
+    /** The command and its arguments; empty for a config only used to reattach. */
+    public List<String> command() {
+        return command;
+    }
+
+    public Optional<Path> workingDirectory() {
+        return Optional.ofNullable(workingDirectory);
+    }
+
+    /** Variables added to the plugin's environment; they override the host's own. */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /** Whether the plugin starts from an empty environment instead of the host's. */
+    public boolean skipHostEnv() {
+        return skipHostEnv;
+    }
+
+    /** The plugin's stdin; by default the host's, as with go-plugin. */
+    public Redirect stdin() {
+        return stdin;
+    }
+
+    /** How long launching and the handshake may take. */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** The deadline given to unary calls that have none; zero for none. */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** How long the plugin may take to exit after being asked to shut down, and again after SIGTERM. */
+    public Duration gracefulTimeout() {
+        return gracefulTimeout;
+    }
+
+    public int minPort() {
+        return minPort;
+    }
+
+    public int maxPort() {
+        return maxPort;
+    }
+
+    /** Receives each line the plugin writes on stdout after its handshake. */
+    public Consumer<String> stdout() {
+        return stdout;
+    }
+
+    /** Receives a raw copy of each stderr line, besides the log event made from it; may be null. */
+    public Consumer<String> stderr() {
+        return stderr;
+    }
+
+    /** The SLF4J logger the plugin's log lines go to; by default {@code outpost.plugin.<name>}. */
+    public String loggerName() {
+        return loggerName;
+    }
+
+    /** Whether a JVM shutdown hook stops this plugin if the host exits without closing it. */
+    public boolean managed() {
+        return managed;
+    }
+
+    /** Builds a {@link ClientConfig}. */
+    public static final class Builder {
+        private String name;
+        private HandshakeConfig handshake;
+        private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins = new TreeMap<>();
+        private List<String> command = List.of();
+        private Path workingDirectory;
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private boolean skipHostEnv;
+        private Redirect stdin = Redirect.INHERIT;
+        private Duration startTimeout = Duration.ofMinutes(1);
+        private Duration callTimeout = Duration.ofSeconds(30);
+        private Duration gracefulTimeout = Duration.ofSeconds(2);
+        private int minPort = PluginEnv.DEFAULT_MIN_PORT;
+        private int maxPort = PluginEnv.DEFAULT_MAX_PORT;
+        private Consumer<String> stdout;
+        private Consumer<String> stderr;
+        private String loggerName;
+        private boolean managed = true;
+
+        private Builder() {
+        }
+
+        /** The name used in logs and errors; default: the command's file name. */
+        public Builder name(String name) {
+            this.name = requireText(name, "name");
+            return this;
+        }
+
+        /** The handshake both sides share. Required. */
+        public Builder handshake(HandshakeConfig handshake) {
+            this.handshake = Objects.requireNonNull(handshake, "handshake");
+            return this;
+        }
+
+        /** Accepts {@code plugin} as {@code name} in the handshake's protocol version. */
+        public Builder plugin(String name, GrpcPlugin<?> plugin) {
+            if (handshake == null) {
+                throw new IllegalStateException("set the handshake before adding plugins without a version");
+            }
+            return plugin(handshake.protocolVersion(), name, plugin);
+        }
+
+        /** Accepts {@code plugin} as {@code name} when the plugin speaks protocol {@code version}. */
+        public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
+            requireText(name, "plugin name");
+            Objects.requireNonNull(plugin, "plugin");
+            if (version < 1) {
+                throw new IllegalArgumentException("protocol version must be at least 1, got " + version);
+            }
+            Map<String, GrpcPlugin<?>> set = versionedPlugins.computeIfAbsent(version, v -> new LinkedHashMap<>());
+            if (set.putIfAbsent(name, plugin) != null) {
+                throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
+            }
+            return this;
+        }
+
+        /** The program to launch and its arguments. Required to {@link PluginClient#start start}. */
+        public Builder command(String program, String... args) {
+            requireText(program, "command");
+            this.command = concat(program, args);
+            return this;
+        }
+
+        /** The program to launch and its arguments. */
+        public Builder command(List<String> command) {
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("command must not be empty");
+            }
+            requireText(command.get(0), "command");
+            this.command = List.copyOf(command);
+            return this;
+        }
+
+        public Builder workingDirectory(Path directory) {
+            this.workingDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Adds a variable to the plugin's environment (overrides the host's value). */
+        public Builder env(String key, String value) {
+            env.put(requireText(key, "env key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder env(Map<String, String> variables) {
+            variables.forEach(this::env);
+            return this;
+        }
+
+        /** Starts the plugin from an empty environment plus {@link #env} and the go-plugin variables. */
+        public Builder skipHostEnv(boolean skip) {
+            this.skipHostEnv = skip;
+            return this;
+        }
+
+        public Builder stdin(Redirect stdin) {
+            this.stdin = Objects.requireNonNull(stdin, "stdin");
+            return this;
+        }
+
+        /** Default one minute. */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = requirePositive(timeout, "startTimeout");
+            return this;
+        }
+
+        /** Default 30 s for unary calls without their own deadline; {@link Duration#ZERO} for none. */
+        public Builder callTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "callTimeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("callTimeout must not be negative");
+            }
+            this.callTimeout = timeout;
+            return this;
+        }
+
+        /** Default 2 s, as go-plugin. */
+        public Builder gracefulTimeout(Duration timeout) {
+            this.gracefulTimeout = requirePositive(timeout, "gracefulTimeout");
+            return this;
+        }
+
+        /** The TCP port range offered to plugins that listen on TCP; default 10000–25000. */
+        public Builder ports(int min, int max) {
+            if (min < 0 || max > 65535) {
+                throw new IllegalArgumentException("ports must be within 0..65535, got " + min + ".." + max);
+            }
+            this.minPort = min;
+            this.maxPort = max;
+            return this;
+        }
+
+        /** Receives the plugin's stdout lines; default: logged at INFO on {@code <logger>.stdout}. */
+        public Builder stdout(Consumer<String> sink) {
+            this.stdout = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /** Also receives a raw copy of every stderr line. */
+        public Builder stderr(Consumer<String> sink) {
+            this.stderr = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /** The SLF4J logger name for the plugin's logs; default {@code outpost.plugin.<name>}. */
+        public Builder loggerName(String loggerName) {
+            this.loggerName = requireText(loggerName, "loggerName");
+            return this;
+        }
+
+        /** Whether a JVM shutdown hook stops the plugin if it is still running; default true. */
+        public Builder managed(boolean managed) {
+            this.managed = managed;
+            return this;
+        }
+
+        public ClientConfig build() {
+            return new ClientConfig(this);
+        }
+
+        private static List<String> concat(String program, String[] args) {
+            String[] all = new String[args.length + 1];
+            all[0] = program;
+            System.arraycopy(args, 0, all, 1, args.length);
+            return List.of(all);
+        }
+
+        private static String requireText(String value, String what) {
+            Objects.requireNonNull(value, what);
+            if (value.isBlank()) {
+                throw new IllegalArgumentException(what + " must not be blank");
+            }
+            return value;
+        }
+
+        private static Duration requirePositive(Duration value, String what) {
+            Objects.requireNonNull(value, what);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,562 @@
+package dev.outpost.host;
+
+import dev.outpost.grpc.GrpcBroker;
+import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.Transport;
+import dev.outpost.wire.HandshakeException;
+import dev.outpost.wire.HandshakeLine;
+import dev.outpost.wire.LineSplitter;
+import dev.outpost.wire.Network;
+import dev.outpost.wire.proto.ConnInfo;
+import dev.outpost.wire.proto.Empty;
+import dev.outpost.wire.proto.GRPCBrokerGrpc;
+import dev.outpost.wire.proto.GRPCControllerGrpc;
+import dev.outpost.wire.proto.GRPCStdioGrpc;
+import dev.outpost.wire.proto.StdioData;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host side of one plugin: launches its process, checks its handshake, connects, hands out
+ * typed clients, forwards its logs and output, and stops it. Thread-safe.
+ *
+ * <pre>{@code
+ * try (PluginClient plugin = PluginClient.start(config)) {
+ *     KVGrpc.KVBlockingStub kv = plugin.dispense("kv", KVGrpc.KVBlockingStub.class);
+ *     kv.put(PutRequest.newBuilder().setKey("hello").setValue(ByteString.copyFromUtf8("world")).build());
+ * }
+ * }</pre>
+ *
+ * <p>Calls on a dispensed client fail with a {@link StatusRuntimeException}: {@code UNAVAILABLE}
+ * whose description says how the process ended if it died during the call, {@code DEADLINE_EXCEEDED}
+ * when a unary call took longer than its deadline ({@link ClientConfig#callTimeout()} by default).
+ */
+public final class PluginClient implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PluginClient.class);
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
+    private static final Set<PluginClient> MANAGED = ConcurrentHashMap.newKeySet();
+    private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
+
+    private final ClientConfig config;
+    private final String name;
+    private final PluginProcess process;
+    private final ProcessHandle reattached;
+    private final HandshakeLine handshake;
+    private final Map<String, GrpcPlugin<?>> plugins;
+    private final ManagedChannel channel;
+    private final GrpcBroker broker;
+    private final CompletableFuture<PluginExit> exit;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicInteger brokerSockets = new AtomicInteger();
+    private volatile ClientCallStreamObserver<Empty> stdioCall;
+
+    private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, HandshakeLine handshake,
+                         PluginOutput output) {
+        this.config = config;
+        this.name = config.name();
+        this.process = process;
+        this.reattached = reattached;
+        this.handshake = handshake;
+        this.plugins = config.versionedPlugins().get(handshake.appVersion());
+        long pid = pid();
+        this.exit = process != null
+                ? process.process().onExit().thenApply(p -> new PluginExit(p.exitValue(), pid))
+                : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
+        exit.thenAccept(this::onExit);
+        this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()),
+                new PluginCalls());
+        Path brokerDir = process != null ? process.socketDir() : null;
+        this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT);
+        openBrokerStream();
+        openStdioStream(output);
+    }
+
+    /**
+     * Launches the plugin and connects to it.
+     *
+     * @throws PluginStartException when the command cannot run, the plugin exits or times out before its
+     *                              handshake, the handshake is invalid or incompatible, or its health check
+     *                              fails; the message names the plugin and quotes its stderr; no process is left
+     */
+    public static PluginClient start(ClientConfig config) {
+        if (config.command().isEmpty()) {
+            throw new IllegalArgumentException("plugin '" + config.name() + "': no command to launch");
+        }
+        Logger logger = LoggerFactory.getLogger(config.loggerName());
+        Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
+        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
+        PluginOutput output = new PluginOutput(logger, stdoutSink, config.stderr());
+        PluginProcess process = PluginProcess.launch(config, output, stdoutLogger);
+        String line = process.awaitHandshake(config.startTimeout());
+        HandshakeLine handshake;
+        try {
+            handshake = HandshakeLine.parse(line);
+        } catch (HandshakeException e) {
+            throw process.failure("printed an invalid handshake: " + e.getMessage(), e);
+        }
+        String incompatibility = incompatibility(config, handshake);
+        if (incompatibility != null) {
+            throw process.failure(incompatibility, null);
+        }
+        PluginClient client;
+        try {
+            client = new PluginClient(config, process, null, handshake, output);
+        } catch (RuntimeException e) {
+            throw process.failure("cannot be reached at " + handshake.network().wireName() + ":"
+                    + handshake.address() + ": " + e.getMessage(), e);
+        }
+        try {
+            client.checkHealth();
+        } catch (PluginUnavailableException e) {
+            client.channel.shutdownNow();
+            client.broker.close();
+            throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
+                    + " but fails its health check: " + e.getMessage(), e);
+        }
+        client.manage();
+        LOG.debug("plugin '{}' (pid {}) ready at {}:{}, protocol version {}", config.name(), client.pid(),
+                handshake.network().wireName(), handshake.address(), handshake.appVersion());
+        return client;
+    }
+
+    /**
+     * Connects to a plugin that is already running, without launching anything. Closing the client
+     * asks the plugin to shut down and, if it does not, stops the process (unless its pid now belongs
+     * to another program).
+     *
+     * @throws PluginStartException when the process does not exist, the version is not configured, or
+     *                              the plugin does not answer its health check
+     */
+    public static PluginClient reattach(ClientConfig config, ReattachConfig reattach) {
+        String name = config.name();
+        ProcessHandle handle = ProcessHandle.of(reattach.pid()).filter(ProcessHandle::isAlive)
+                .orElseThrow(() -> new PluginStartException(name, "plugin '" + name + "': reattachment process "
+                        + reattach.pid() + " not found", List.of(), null));
+        if (!config.versionedPlugins().containsKey(reattach.protocolVersion())) {
+            throw new PluginStartException(name, "plugin '" + name + "': protocol version "
+                    + reattach.protocolVersion() + " is not configured (configured: "
+                    + config.versionedPlugins().keySet() + ")", List.of(), null);
+        }
+        Logger logger = LoggerFactory.getLogger(config.loggerName());
+        Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
+        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
+        HandshakeLine line = HandshakeLine.grpc(reattach.protocolVersion(), reattach.network(), reattach.address());
+        PluginClient client = new PluginClient(config, null, handle, line,
+                new PluginOutput(logger, stdoutSink, config.stderr()));
+        try {
+            client.checkHealth();
+        } catch (PluginUnavailableException e) {
+            client.channel.shutdownNow();
+            client.broker.close();
+            throw new PluginStartException(name, "plugin '" + name + "': cannot reattach to pid " + reattach.pid()
+                    + " at " + reattach.network().wireName() + ":" + reattach.address() + ": " + e.getMessage(),
+                    List.of(), e);
+        }
+        client.manage();
+        return client;
+    }
+
+    private static String incompatibility(ClientConfig config, HandshakeLine handshake) {
+        if (!config.versionedPlugins().containsKey(handshake.appVersion())) {
+            return "speaks protocol version " + handshake.appVersion() + ", but the host speaks "
+                    + config.versionedPlugins().keySet() + "; update the plugin or the host";
+        }
+        if (HandshakeLine.NETRPC.equals(handshake.protocol())) {
+            return "speaks netrpc (Go's net/rpc), which Outpost does not support; the plugin must serve gRPC "
+                    + "(for go-plugin: set GRPCServer in its ServeConfig)";
+        }
+        if (!HandshakeLine.GRPC.equals(handshake.protocol())) {
+            return "speaks unsupported protocol \"" + handshake.protocol() + "\"; Outpost supports [grpc]";
+        }
+        if (handshake.multiplex().orElse(false)) {
+            return "announced gRPC broker multiplexing, which the host did not ask for";
+        }
+        return null;
+    }
+
+    /** The plugin's name, as in {@link ClientConfig#name()}. */
+    public String name() {
+        return name;
+    }
+
+    /** The process id of the plugin. */
+    public long pid() {
+        return process != null ? process.pid() : reattached.pid();
+    }
+
+    /** The handshake the plugin printed (or the one reattached to). */
+    public HandshakeLine handshake() {
+        return handshake;
+    }
+
+    /** The application protocol version both sides agreed on. */
+    public int negotiatedVersion() {
+        return handshake.appVersion();
+    }
+
+    /** What {@link #reattach} needs to connect to this plugin from another host. */
+    public ReattachConfig reattachConfig() {
+        return new ReattachConfig(handshake.network(), handshake.address(), pid(), handshake.appVersion());
+    }
+
+    /**
+     * A client for the plugin type {@code pluginName} of the negotiated version, built on this
+     * plugin's connection. Makes no call.
+     *
+     * @throws IllegalArgumentException when no such plugin type is configured for that version
+     * @throws ClassCastException       when the client is not a {@code type}
+     */
+    public <T> T dispense(String pluginName, Class<T> type) {
+        GrpcPlugin<?> plugin = plugins.get(pluginName);
+        if (plugin == null) {
+            throw new IllegalArgumentException("plugin '" + name + "': unknown plugin type \"" + pluginName
+                    + "\" for protocol version " + handshake.appVersion() + " (known: " + plugins.keySet() + ")");
+        }
+        Object client = plugin.client(channel, broker);
+        if (!type.isInstance(client)) {
+            throw new ClassCastException("plugin '" + name + "': plugin type \"" + pluginName + "\" gives a "
+                    + (client == null ? "null" : client.getClass().getName()) + ", not a " + type.getName());
+        }
+        return type.cast(client);
+    }
+
+    /** The connection to the plugin, for clients built by hand. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** The broker for callbacks between host and plugin. */
+    public GrpcBroker broker() {
+        return broker;
+    }
+
+    /** Whether the plugin process has exited; true as soon as the operating system says so. */
+    public boolean exited() {
+        return exit.isDone();
+    }
+
+    /** Completes when the plugin process exits, for whatever reason. */
+    public CompletableFuture<PluginExit> onExit() {
+        return exit.copy();
+    }
+
+    /**
+     * Checks that the plugin answers its health check ({@code grpc.health.v1.Health} for service
+     * {@code plugin}).
+     *
+     * @throws PluginUnavailableException when it has exited or does not answer within 5 s
+     */
+    public void ping() {
+        if (exited()) {
+            throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid() + ") "
+                    + exit.join().describe());
+        }
+        checkHealth();
+    }
+
+    private void checkHealth() {
+        try {
+            HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService("plugin").build());
+            if (response.getStatus() != HealthCheckResponse.ServingStatus.SERVING) {
+                LOG.warn("plugin '{}' reports health status {}", name, response.getStatus());
+            }
+        } catch (StatusRuntimeException e) {
+            throw new PluginUnavailableException(name, "health check failed: " + e.getStatus().getCode()
+                    + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : ""), e);
+        }
+    }
+
+    /**
+     * Stops the plugin: closes the broker, asks the plugin to shut down, closes the connection, waits
+     * {@link ClientConfig#gracefulTimeout()} for the process to exit, then sends SIGTERM, waits again,
+     * then SIGKILL; reaps it and removes its sockets. Idempotent and safe to call from several threads;
+     * returns when the plugin is gone.
+     */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            closed.join();
+            return;
+        }
+        try {
+            MANAGED.remove(this);
+            broker.close();
+            ClientCallStreamObserver<Empty> stdio = stdioCall;
+            if (stdio != null) {
+                stdio.cancel("host closing", null);
+            }
+            if (!exited()) {
+                requestShutdown();
+            }
+            channel.shutdownNow();
+            if (process != null) {
+                PluginExit result = process.stop(config.gracefulTimeout());
+                LOG.debug("plugin '{}' stopped: {}", name, result == null ? "still running" : result.describe());
+            } else {
+                stopReattached();
+            }
+            removeLeftoverSocket();
+        } finally {
+            closed.complete(null);
+        }
+    }
+
+    /** Same as {@link #close()}, under go-plugin's name. */
+    public void kill() {
+        close();
+    }
+
+    /** Stops every plugin started with {@link ClientConfig#managed()} that is still running, in parallel. */
+    public static void closeAll() {
+        List<Thread> stoppers = new ArrayList<>();
+        for (PluginClient client : List.copyOf(MANAGED)) {
+            Thread stopper = new Thread(client::close, "outpost-stop-" + client.name);
+            stopper.setDaemon(true);
+            stopper.start();
+            stoppers.add(stopper);
+        }
+        for (Thread stopper : stoppers) {
+            try {
+                stopper.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void requestShutdown() {
+        try {
+            GRPCControllerGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(config.gracefulTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .shutdown(Empty.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            // Go plugins stop their server before the answer leaves: UNAVAILABLE is a clean shutdown.
+            LOG.debug("plugin '{}': shutdown request ended with {}", name, e.getStatus());
+        }
+    }
+
+    private void stopReattached() {
+        try {
+            exit.get(config.gracefulTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            LOG.warn("reattached plugin '{}' (pid {}) did not exit after the shutdown request; killing it",
+                    name, pid());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException e) {
+            return;
+        }
+        reattached.destroyForcibly();
+    }
+
+    /** Plugins killed before they could clean up (and old Go plugins) leave their socket file behind. */
+    private void removeLeftoverSocket() {
+        if (handshake.network() != Network.UNIX || !exited()) {
+            return;
+        }
+        Path socket = Path.of(handshake.address());
+        try {
+            if (Files.exists(socket) && !Files.isRegularFile(socket) && !Files.isDirectory(socket)) {
+                Files.deleteIfExists(socket);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot remove socket {}: {}", socket, e.toString());
+        }
+    }
+
+    private void onExit(PluginExit result) {
+        if (!closing.get()) {
+            LOG.warn("plugin '{}' (pid {}) {} unexpectedly", name, result.pid(), result.describe());
+            removeLeftoverSocket();
+            if (process != null) {
+                PluginProcess.deleteRecursively(process.socketDir());
+            }
+        }
+    }
+
+    private void manage() {
+        if (!config.managed()) {
+            return;
+        }
+        if (HOOK_INSTALLED.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(PluginClient::closeAll, "outpost-shutdown-hook"));
+        }
+        MANAGED.add(this);
+    }
+
+    private SocketAddress brokerSocket(Path dir) {
+        if (dir == null || handshake.network() == Network.TCP) {
+            return new InetSocketAddress("127.0.0.1", 0);
+        }
+        return Transport.address(Network.UNIX,
+                dir.resolve("host-" + brokerSockets.incrementAndGet() + ".sock").toString());
+    }
+
+    private void openBrokerStream() {
+        GRPCBrokerGrpc.newStub(channel).startStream(new ClientResponseObserver<ConnInfo, ConnInfo>() {
+            private StreamObserver<ConnInfo> inbound;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<ConnInfo> requestStream) {
+                inbound = broker.attach(requestStream);
+            }
+
+            @Override
+            public void onNext(ConnInfo value) {
+                inbound.onNext(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                inbound.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                inbound.onCompleted();
+            }
+        });
+    }
+
+    private void openStdioStream(PluginOutput output) {
+        LineSplitter out = LineSplitter.lines(output::stdout);
+        LineSplitter err = new LineSplitter(LineSplitter.DEFAULT_MAX_LINE, output::stderr);
+        GRPCStdioGrpc.newStub(channel).streamStdio(com.google.protobuf.Empty.getDefaultInstance(),
+                new ClientResponseObserver<com.google.protobuf.Empty, StdioData>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<com.google.protobuf.Empty> requestStream) {
+                        // Only the cancel handle matters; the request type differs from plugin.Empty.
+                        stdioCall = castCall(requestStream);
+                    }
+
+                    @Override
+                    public void onNext(StdioData data) {
+                        byte[] bytes = data.getData().toByteArray();
+                        switch (data.getChannel()) {
+                            case STDOUT -> out.feed(bytes, 0, bytes.length);
+                            case STDERR -> err.feed(bytes, 0, bytes.length);
+                            default -> LOG.warn("plugin '{}' sent stdio data on unknown channel {}", name,
+                                    data.getChannelValue());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        out.finish();
+                        err.finish();
+                        Status.Code code = Status.fromThrowable(t).getCode();
+                        if (code == Status.Code.UNIMPLEMENTED) {
+                            LOG.debug("plugin '{}' has no stdio service (go-plugin < 1.1): stdout and stderr "
+                                    + "come through the pipes only", name);
+                        } else if (code != Status.Code.CANCELLED && code != Status.Code.UNAVAILABLE) {
+                            LOG.warn("plugin '{}': stdio stream failed: {}", name, Status.fromThrowable(t));
+                        }
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        out.finish();
+                        err.finish();
+                    }
+                });
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ClientCallStreamObserver<Empty> castCall(ClientCallStreamObserver<?> call) {
+        return (ClientCallStreamObserver) call;
+    }
+
+    /** Default deadlines for unary calls, and errors that say how the plugin died. */
+    private final class PluginCalls implements ClientInterceptor {
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            CallOptions effective = options;
+            Duration timeout = config.callTimeout();
+            if (method.getType() == MethodDescriptor.MethodType.UNARY && options.getDeadline() == null
+                    && !timeout.isZero()) {
+                effective = options.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, effective)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onClose(Status status, Metadata trailers) {
+                            super.onClose(explain(method, status), trailers);
+                        }
+                    }, headers);
+                }
+            };
+        }
+
+        private Status explain(MethodDescriptor<?, ?> method, Status status) {
+            if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.INTERNAL) {
+                PluginExit result = awaitExitBriefly();
+                if (result != null && !closing.get()) {
+                    String message = "plugin '" + name + "' (pid " + result.pid() + ") " + result.describe()
+                            + " during " + method.getFullMethodName();
+                    return Status.UNAVAILABLE.withDescription(message)
+                            .withCause(new PluginUnavailableException(name, message, status.asRuntimeException()));
+                }
+            } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                return status.augmentDescription("plugin '" + name + "' did not answer "
+                        + method.getFullMethodName() + " in time");
+            }
+            return status;
+        }
+
+        /** The socket closes a moment before the exit is reaped; wait that moment. */
+        private PluginExit awaitExitBriefly() {
+            try {
+                return exit.get(500, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.outpost.host;
+
+import dev.outpost.wire.LogLine;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * Where a plugin's output goes. Stderr lines (from the pipe and from the stdio stream) become log
+ * events: go-plugin JSON lines at their level with their fields; {@code [LEVEL]}-prefixed lines at
+ * that level; a panic or an uncaught Java exception at ERROR, and every plain line after it too
+ * (its stack trace); other plain lines at INFO, as they are. The last lines are kept for error
+ * messages. Thread-safe.
+ */
+final class PluginOutput {
+
+    static final int TAIL_LINES = 20;
+    private static final int TAIL_LINE_CHARS = 1000;
+
+    private final Logger logger;
+    private final Consumer<String> stdoutSink;
+    private final Consumer<String> stderrCopy;
+    private final ArrayDeque<String> tail = new ArrayDeque<>();
+    private boolean panicking;
+
+    PluginOutput(Logger logger, Consumer<String> stdoutSink, Consumer<String> stderrCopy) {
+        this.logger = logger;
+        this.stdoutSink = stdoutSink;
+        this.stderrCopy = stderrCopy;
+    }
+
+    void stdout(String line) {
+        stdoutSink.accept(line);
+    }
+
+    synchronized void stderr(String line, boolean truncated) {
+        remember(line);
+        if (stderrCopy != null) {
+            stderrCopy.accept(line);
+        }
+        if (!truncated) {
+            var record = LogLine.parse(line);
+            if (record.isPresent()) {
+                log(record.get());
+                return;
+            }
+        }
+        Level level = plainLineLevel(line);
+        LoggingEventBuilder event = logger.atLevel(level).setMessage(line);
+        if (truncated) {
+            event = event.addKeyValue("truncated", true);
+        }
+        event.log();
+    }
+
+    /** The last stderr lines, oldest first. */
+    synchronized List<String> tail() {
+        return List.copyOf(tail);
+    }
+
+    private void log(LogLine record) {
+        LoggingEventBuilder event = logger.atLevel(switch (record.level()) {
+            case TRACE -> Level.TRACE;
+            case DEBUG -> Level.DEBUG;
+            case INFO -> Level.INFO;
+            case WARN -> Level.WARN;
+            case ERROR -> Level.ERROR;
+        }).setMessage(record.message());
+        if (!record.module().isEmpty()) {
+            event = event.addKeyValue("module", record.module());
+        }
+        for (Map.Entry<String, String> field : record.fields().entrySet()) {
+            event = event.addKeyValue(field.getKey(), field.getValue());
+        }
+        if (!record.timestamp().isEmpty()) {
+            event = event.addKeyValue("timestamp", record.timestamp());
+        }
+        event.log();
+    }
+
+    private Level plainLineLevel(String line) {
+        if (line.startsWith("[TRACE]")) {
+            return Level.TRACE;
+        } else if (line.startsWith("[DEBUG]")) {
+            return Level.DEBUG;
+        } else if (line.startsWith("[INFO]")) {
+            return Level.INFO;
+        } else if (line.startsWith("[WARN]")) {
+            return Level.WARN;
+        } else if (line.startsWith("[ERROR]")) {
+            return Level.ERROR;
+        }
+        if (line.startsWith("panic: ") || line.startsWith("fatal error: ") || line.startsWith("Exception in thread \"")) {
+            panicking = true;
+        }
+        return panicking ? Level.ERROR : Level.INFO;
+    }
+
+    private void remember(String line) {
+        if (tail.size() == TAIL_LINES) {
+            tail.removeFirst();
+        }
+        tail.addLast(line.length() > TAIL_LINE_CHARS ? line.substring(0, TAIL_LINE_CHARS) + "…" : line);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.outpost.host;
+
+import dev.outpost.grpc.Transport;
+import dev.outpost.wire.LineSplitter;
+import dev.outpost.wire.PluginEnv;
+import dev.outpost.wire.ProtocolVersions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One launched plugin process: its environment, its two output pipes (drained from the first
+ * millisecond by daemon threads), the wait for its handshake line, and the escalating stop.
+ */
+final class PluginProcess {
+
+    /** A line that wants to be a handshake: it starts with a number and a bar. Anything else is noise. */
+    private static final Pattern HANDSHAKE_CANDIDATE = Pattern.compile("^\\s*-?\\d+\\|.*");
+    private static final int MAX_NOISE_LINES_KEPT = 5;
+    private static final Logger LOG = LoggerFactory.getLogger(PluginProcess.class);
+
+    private final String name;
+    private final Process process;
+    private final Path socketDir;
+    private final PluginOutput output;
+    private final CompletableFuture<String> handshake = new CompletableFuture<>();
+    private final List<String> noise = Collections.synchronizedList(new ArrayList<>());
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+    private final Logger stdoutLogger;
+
+    private PluginProcess(String name, Process process, Path socketDir, PluginOutput output, Logger stdoutLogger) {
+        this.name = name;
+        this.process = process;
+        this.socketDir = socketDir;
+        this.output = output;
+        this.stdoutLogger = stdoutLogger;
+        ThreadFactory threads = Transport.daemonThreads("outpost-" + name);
+        this.stdoutReader = threads.newThread(() -> drain(process.getInputStream(), true));
+        this.stderrReader = threads.newThread(() -> drain(process.getErrorStream(), false));
+        stdoutReader.setName("outpost-" + name + "-stdout");
+        stderrReader.setName("outpost-" + name + "-stderr");
+        stdoutReader.start();
+        stderrReader.start();
+    }
+
+    /** Launches the plugin's command with the go-plugin environment. */
+    static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger) {
+        Path socketDir;
+        try {
+            // A short private directory (0700) for the plugin's sockets: go-plugin >= 1.5 and Outpost
+            // plugins listen inside it, and the host removes it even after a SIGKILL.
+            socketDir = Files.createTempDirectory("outpost-");
+        } catch (IOException e) {
+            throw new PluginStartException(config.name(), "plugin '" + config.name()
+                    + "': cannot create a socket directory: " + e.getMessage(), List.of(), e);
+        }
+        ProcessBuilder builder = new ProcessBuilder(config.command());
+        Map<String, String> env = builder.environment();
+        if (config.skipHostEnv()) {
+            env.clear();
+        }
+        env.putAll(config.env());
+        env.put(config.handshake().magicCookieKey(), config.handshake().magicCookieValue());
+        env.put(PluginEnv.MIN_PORT, Integer.toString(config.minPort()));
+        env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
+        env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
+        env.put(PluginEnv.UNIX_SOCKET_DIR, socketDir.toString());
+        config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
+        builder.redirectInput(config.stdin());
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            deleteRecursively(socketDir);
+            String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+                    : e.getMessage();
+            throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot launch "
+                    + config.command() + ": " + reason, List.of(), e);
+        }
+        LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), config.command());
+        return new PluginProcess(config.name(), process, socketDir, output, stdoutLogger);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /**
+     * Waits for the handshake line. Lines before it that cannot be a handshake are logged as warnings
+     * and skipped (a stray print at start-up must not break a plugin); they are quoted in errors.
+     */
+    String awaitHandshake(Duration timeout) {
+        try {
+            return handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw failure("did not print its handshake line within " + timeout.toMillis() + " ms", null);
+        } catch (ExecutionException e) {
+            PluginExit exit = awaitExit(Duration.ofSeconds(2));
+            String what = exit != null ? exit.describe() + " before its handshake"
+                    : "closed its stdout without printing a handshake line";
+            throw failure(what, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure("start interrupted", e);
+        }
+    }
+
+    /** A start failure, with what was printed and the stderr tail, after making sure the process is gone. */
+    PluginStartException failure(String what, Throwable cause) {
+        forceStop();
+        StringBuilder message = new StringBuilder("plugin '").append(name).append("' (")
+                .append(String.join(" ", commandLine())).append(") ").append(what);
+        List<String> printed = List.copyOf(noise);
+        if (!printed.isEmpty()) {
+            message.append("\nit printed on stdout instead of a handshake:");
+            printed.forEach(line -> message.append("\n  > ").append(line));
+        }
+        return new PluginStartException(name, message.toString(), output.tail(), cause);
+    }
+
+    private List<String> commandLine() {
+        return process.info().commandLine().map(List::of).orElse(List.of("pid " + process.pid()));
+    }
+
+    /** The exit, or null if the process is still running after {@code timeout}. */
+    PluginExit awaitExit(Duration timeout) {
+        try {
+            if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return new PluginExit(process.exitValue(), process.pid());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
+    }
+
+    /**
+     * Stops the process: it was asked to shut down already; wait {@code grace}, then SIGTERM and wait
+     * {@code grace} again, then SIGKILL. Whatever it started is killed too. Reaps it, lets the readers
+     * finish and removes its socket directory.
+     */
+    PluginExit stop(Duration grace) {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        PluginExit exit = awaitExit(grace);
+        if (exit == null) {
+            LOG.warn("plugin '{}' (pid {}) did not exit within {} ms of the shutdown request; sending SIGTERM",
+                    name, process.pid(), grace.toMillis());
+            process.destroy();
+            exit = awaitExit(grace);
+        }
+        if (exit == null) {
+            LOG.warn("plugin '{}' (pid {}) ignored SIGTERM; killing it", name, process.pid());
+            process.destroyForcibly();
+            exit = awaitExit(Duration.ofSeconds(10));
+        }
+        descendants.forEach(ProcessHandle::destroyForcibly);
+        finish();
+        return exit;
+    }
+
+    /** Kills the process and everything it started, without asking. */
+    void forceStop() {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
+        awaitExit(Duration.ofSeconds(10));
+        finish();
+    }
+
+    private void finish() {
+        joinReader(stdoutReader);
+        joinReader(stderrReader);
+        deleteRecursively(socketDir);
+    }
+
+    private void joinReader(Thread reader) {
+        try {
+            // A grandchild that inherited the pipes can keep them open; do not wait for it forever.
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (reader.isAlive()) {
+            try {
+                (reader == stdoutReader ? process.getInputStream() : process.getErrorStream()).close();
+            } catch (IOException ignored) {
+                // closing is best effort
+            }
+        }
+    }
+
+    Path socketDir() {
+        return socketDir;
+    }
+
+    private void drain(InputStream in, boolean isStdout) {
+        LineSplitter splitter = new LineSplitter(LineSplitter.DEFAULT_MAX_LINE,
+                isStdout ? (line, truncated) -> stdoutLine(line) : output::stderr);
+        byte[] buffer = new byte[8192];
+        try (in) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                splitter.feed(buffer, 0, read);
+            }
+        } catch (IOException e) {
+            LOG.trace("plugin '{}': {} closed: {}", name, isStdout ? "stdout" : "stderr", e.toString());
+        } finally {
+            splitter.finish();
+            if (isStdout) {
+                handshake.completeExceptionally(new IOException("stdout closed"));
+            }
+        }
+    }
+
+    private void stdoutLine(String line) {
+        if (handshake.isDone()) {
+            output.stdout(line);
+        } else if (HANDSHAKE_CANDIDATE.matcher(line).matches()) {
+            handshake.complete(line);
+        } else {
+            stdoutLogger.warn("plugin '{}' printed on stdout before its handshake line: {}", name, line);
+            if (noise.size() < MAX_NOISE_LINES_KEPT) {
+                noise.add(line);
+            }
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", dir, e.toString());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.outpost.plugin;
+
+import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.Transport;
+import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.wire.Network;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What a plugin serves: its handshake and, for each application protocol version it speaks, the
+ * named plugins of that version. Immutable; build with {@link #builder()}.
+ */
+public final class ServeConfig {
+
+    private final HandshakeConfig handshake;
+    private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins;
+    private final Network network;
+    private final Duration shutdownGrace;
+
+    private ServeConfig(Builder builder) {
+        this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
+        Map<Integer, Map<String, GrpcPlugin<?>>> sets = new TreeMap<>();
+        builder.versionedPlugins.forEach((version, set) ->
+                sets.put(version, Collections.unmodifiableMap(new LinkedHashMap<>(set))));
+        if (sets.isEmpty()) {
+            throw new IllegalArgumentException("a plugin must serve at least one plugin");
+        }
+        this.versionedPlugins = Collections.unmodifiableMap(sets);
+        this.network = builder.network != null ? builder.network
+                : Transport.unixSocketsAvailable() ? Network.UNIX : Network.TCP;
+        this.shutdownGrace = builder.shutdownGrace;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public HandshakeConfig handshake() {
+        return handshake;
+    }
+
+    /** Plugin sets by application protocol version, ascending. */
+    public Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins() {
+        return versionedPlugins;
+    }
+
+    /** Where the plugin listens: a Unix socket where the platform has them, else loopback TCP. */
+    public Network network() {
+        return network;
+    }
+
+    /** How long in-flight calls may run on after the host asked the plugin to shut down. */
+    public Duration shutdownGrace() {
+        return shutdownGrace;
+    }
+
+    /** Builds a {@link ServeConfig}. */
+    public static final class Builder {
+        private HandshakeConfig handshake;
+        private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins = new TreeMap<>();
+        private Network network;
+        private Duration shutdownGrace = Duration.ofSeconds(1);
+
+        private Builder() {
+        }
+
+        /** The handshake; its protocol version is the version of plugins added without one. Required. */
+        public Builder handshake(HandshakeConfig handshake) {
+            this.handshake = Objects.requireNonNull(handshake, "handshake");
+            return this;
+        }
+
+        /** Serves {@code plugin} as {@code name} in the handshake's protocol version. */
+        public Builder plugin(String name, GrpcPlugin<?> plugin) {
+            if (handshake == null) {
+                throw new IllegalStateException("set the handshake before adding plugins without a version");
+            }
+            return plugin(handshake.protocolVersion(), name, plugin);
+        }
+
+        /** Serves {@code plugin} as {@code name} in application protocol {@code version}. */
+        public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(plugin, "plugin");
+            if (version < 1) {
+                throw new IllegalArgumentException("protocol version must be at least 1, got " + version);
+            }
+            Map<String, GrpcPlugin<?>> set = versionedPlugins.computeIfAbsent(version, v -> new LinkedHashMap<>());
+            if (set.putIfAbsent(name, plugin) != null) {
+                throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
+            }
+            return this;
+        }
+
+        /** Forces a network; the default is {@link Network#UNIX} where available. */
+        public Builder network(Network network) {
+            this.network = Objects.requireNonNull(network, "network");
+            return this;
+        }
+
+        /** How long in-flight calls may finish after a shutdown request; default 1 s (hosts wait 2 s). */
+        public Builder shutdownGrace(Duration grace) {
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("grace must not be negative");
+            }
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public ServeConfig build() {
+            return new ServeConfig(this);
+        }
+    }
+}
