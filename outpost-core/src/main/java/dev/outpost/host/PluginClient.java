@@ -148,7 +148,7 @@ public final class PluginClient implements AutoCloseable {
             client.channel.shutdownNow();
             client.broker.close();
             throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
-                    + " but fails its health check: " + e.getMessage(), e);
+                    + " but does not answer its health check: " + e.getMessage(), e);
         }
         client.manage();
         LOG.debug("plugin '{}' (pid {}) ready at {}:{}, protocol version {}", config.name(), client.pid(),
@@ -288,7 +288,12 @@ public final class PluginClient implements AutoCloseable {
             throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid() + ") "
                     + exit.join().describe());
         }
-        checkHealth();
+        try {
+            checkHealth();
+        } catch (PluginUnavailableException e) {
+            throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid()
+                    + ") does not answer its health check: " + e.getMessage(), e.getCause());
+        }
     }
 
     private void checkHealth() {
@@ -300,7 +305,7 @@ public final class PluginClient implements AutoCloseable {
                 LOG.warn("plugin '{}' reports health status {}", name, response.getStatus());
             }
         } catch (StatusRuntimeException e) {
-            throw new PluginUnavailableException(name, "health check failed: " + e.getStatus().getCode()
+            throw new PluginUnavailableException(name, e.getStatus().getCode()
                     + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : ""), e);
         }
     }

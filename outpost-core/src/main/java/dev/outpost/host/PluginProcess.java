@@ -34,6 +34,7 @@ final class PluginProcess {
     private static final Logger LOG = LoggerFactory.getLogger(PluginProcess.class);
 
     private final String name;
+    private final List<String> command;
     private final Process process;
     private final Path socketDir;
     private final PluginOutput output;
@@ -43,8 +44,10 @@ final class PluginProcess {
     private final Thread stderrReader;
     private final Logger stdoutLogger;
 
-    private PluginProcess(String name, Process process, Path socketDir, PluginOutput output, Logger stdoutLogger) {
+    private PluginProcess(String name, List<String> command, Process process, Path socketDir, PluginOutput output,
+                          Logger stdoutLogger) {
         this.name = name;
+        this.command = command;
         this.process = process;
         this.socketDir = socketDir;
         this.output = output;
@@ -93,7 +96,7 @@ final class PluginProcess {
                     + config.command() + ": " + reason, List.of(), e);
         }
         LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), config.command());
-        return new PluginProcess(config.name(), process, socketDir, output, stdoutLogger);
+        return new PluginProcess(config.name(), config.command(), process, socketDir, output, stdoutLogger);
     }
 
     long pid() {
@@ -128,7 +131,7 @@ final class PluginProcess {
     PluginStartException failure(String what, Throwable cause) {
         forceStop();
         StringBuilder message = new StringBuilder("plugin '").append(name).append("' (")
-                .append(String.join(" ", commandLine())).append(") ").append(what);
+                .append(String.join(" ", command)).append(") ").append(what);
         List<String> printed = List.copyOf(noise);
         if (!printed.isEmpty()) {
             message.append("\nit printed on stdout instead of a handshake:");
@@ -137,9 +140,6 @@ final class PluginProcess {
         return new PluginStartException(name, message.toString(), output.tail(), cause);
     }
 
-    private List<String> commandLine() {
-        return process.info().commandLine().map(List::of).orElse(List.of("pid " + process.pid()));
-    }
 
     /** The exit, or null if the process is still running after {@code timeout}. */
     PluginExit awaitExit(Duration timeout) {

@@ -1,0 +1,77 @@
+package dev.outpost.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.fixtures.JavaCommand;
+import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.fixtures.ProbeHost;
+import dev.outpost.fixtures.ProbePlugin;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The plugin side's process-level duties: the cookie check and never outliving the host. */
+@ExtendWith(LeakCheck.class)
+class PluginServerTest {
+
+    @Test
+    void withoutTheCookieAPluginExplainsItselfAndExits() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(JavaCommand.of(ProbePlugin.class));
+        builder.environment().remove(ProbePlugin.HANDSHAKE.magicCookieKey());
+        Process process = builder.start();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+        assertThat(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("This program is a plugin: a host application starts it and talks to it.\n");
+    }
+
+    @Test
+    void aPluginWhoseHostIsKilledExitsAndRemovesItsSocket() throws Exception {
+        Process host = startHost("wait");
+        String[] announced = readAnnouncement(host);
+        ProcessHandle plugin = ProcessHandle.of(Long.parseLong(announced[1])).orElseThrow();
+        host.destroyForcibly(); // SIGKILL: no shutdown hook runs in the host
+        assertThat(plugin.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
+        assertThat(Path.of(announced[2])).doesNotExist();
+        assertThat(Path.of(announced[2]).getParent()).doesNotExist();
+        host.waitFor();
+        // The host's own socket directory cannot be removed by a SIGKILLed host; clean it for LeakCheck.
+        dev.outpost.plugin.PluginServer.deleteRecursively(Path.of(announced[2]).getParent().getParent());
+    }
+
+    @Test
+    void aHostThatExitsWithoutClosingItsPluginStillStopsIt() throws Exception {
+        Process host = startHost("exit");
+        String[] announced = readAnnouncement(host);
+        ProcessHandle plugin = ProcessHandle.of(Long.parseLong(announced[1])).orElse(null);
+        assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(host.exitValue()).isZero();
+        if (plugin != null) {
+            // The shutdown hook has closed it before the host's exit completed.
+            assertThat(plugin.isAlive()).isFalse();
+        }
+        assertThat(Path.of(announced[2]).getParent().getParent()).doesNotExist();
+    }
+
+    private static Process startHost(String mode) throws IOException {
+        return new ProcessBuilder(JavaCommand.of(ProbeHost.class, mode))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static String[] readAnnouncement(Process host) throws IOException {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null) {
+            if (line.startsWith("PLUGIN ")) {
+                return line.split(" ");
+            }
+        }
+        throw new IllegalStateException("host ended without announcing its plugin; exit " + host.exitValue());
+    }
+}
