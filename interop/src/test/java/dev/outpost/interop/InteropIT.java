@@ -1,0 +1,90 @@
+package dev.outpost.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.fixtures.LeakCheck;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Outpost against the real go-plugin library (Debian's v1.0.1) and a Python plugin, both ways:
+ * each test runs a host as its own process on a plugin command and expects its PASS line, after
+ * Put/Get (or the Counter/AddHelper callbacks through the broker) and a clean shutdown.
+ */
+@ExtendWith(LeakCheck.class)
+class InteropIT {
+
+    @BeforeAll
+    static void buildPeers() throws Exception {
+        Peers.build();
+    }
+
+    private static Peers.Result host(String host, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(host));
+        command.addAll(List.of(args));
+        return Peers.run(command, Map.of(), 120);
+    }
+
+    @Test
+    void javaHostLoadsGoPlugin() throws Exception {
+        assertThat(host(Peers.javaHost(), "--", Peers.goPlugin()).passed().lastLine())
+                .contains("kv: Put/Get hello=\"world\"", "unix", "clean shutdown");
+    }
+
+    @Test
+    void javaHostServesCallbacksToGoPluginThroughTheBroker() throws Exception {
+        assertThat(host(Peers.javaHost(), "--counter", "--", Peers.goPlugin()).passed().lastLine())
+                .contains("c=12 after Put 5+7, Sum calls on the host=2");
+    }
+
+    @Test
+    void goHostLoadsJavaPlugin() throws Exception {
+        Peers.Result result = host(Peers.goHost(), "--", Peers.javaPlugin()).passed();
+        assertThat(result.lastLine()).contains("hello=\"world\"");
+        // A Go host logs a plugin that needed SIGKILL as failing to exit gracefully.
+        assertThat(result.stderr()).doesNotContain("failed to exit gracefully");
+    }
+
+    @Test
+    void goHostServesCallbacksToJavaPluginThroughTheBroker() throws Exception {
+        assertThat(host(Peers.goHost(), "--counter", "--", Peers.javaPlugin()).passed().lastLine())
+                .contains("counter c=12", "Sum calls=2");
+    }
+
+    @Test
+    void javaHostLoadsPythonPluginOnAUnixSocket() throws Exception {
+        assertThat(host(Peers.javaHost(), "--", Peers.pythonPlugin()).passed().lastLine()).contains("unix");
+    }
+
+    @Test
+    void javaHostLoadsPythonPluginOnTcp() throws Exception {
+        Peers.Result result = Peers.run(List.of(Peers.javaHost(), "--", Peers.pythonPlugin()),
+                Map.of("KV_PLUGIN_TCP", "1"), 120).passed();
+        assertThat(result.lastLine()).contains("tcp");
+    }
+
+    @Test
+    void javaHostLoadsJavaPlugin() throws Exception {
+        assertThat(host(Peers.javaHost(), "--", Peers.javaPlugin()).passed().lastLine()).contains("hello=\"world\"");
+        assertThat(host(Peers.javaHost(), "--counter", "--", Peers.javaPlugin()).passed().lastLine())
+                .contains("c=12");
+    }
+
+    @Test
+    void goHostLoadsGoPluginAsTheBaseline() throws Exception {
+        host(Peers.goHost(), "--", Peers.goPlugin()).passed();
+    }
+
+    @Test
+    void javaHostReportsABrokenPluginAndRejectsUnknownOptions() throws Exception {
+        Peers.Result broken = host(Peers.javaHost(), "--", "sh", "-c", "echo 'no config' >&2; exit 4");
+        assertThat(broken.exitCode()).isEqualTo(1);
+        assertThat(broken.lastLine()).startsWith("FAIL plugin 'sh'").contains("exited with status 4", "no config");
+        Peers.Result usage = host(Peers.javaHost(), "--frobnicate", "--", Peers.goPlugin());
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.stderr()).contains("unknown option --frobnicate");
+    }
+}
