@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
-import dev.outpost.host.PluginException;
+import dev.outpost.PluginException;
 import dev.outpost.interop.proto.AddHelperGrpc;
 import dev.outpost.interop.proto.CounterGetRequest;
 import dev.outpost.interop.proto.CounterGrpc;

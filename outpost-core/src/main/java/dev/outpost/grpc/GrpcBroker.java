@@ -2,6 +2,7 @@ package dev.outpost.grpc;
 
 import dev.outpost.wire.Network;
 import dev.outpost.wire.proto.ConnInfo;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -46,6 +47,7 @@ public final class GrpcBroker implements AutoCloseable {
     private final CompletableFuture<StreamObserver<ConnInfo>> outbound = new CompletableFuture<>();
     private final List<Server> servers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<Runnable> closeActions = new CopyOnWriteArrayList<>();
 
     /**
      * @param owner           who this broker belongs to, for messages (a plugin name)
@@ -88,11 +90,12 @@ public final class GrpcBroker implements AutoCloseable {
     }
 
     /**
-     * Connects to the other side's server {@code id}, waiting for its announcement.
+     * Connects to the other side's server {@code id}, waiting for its announcement. An announcement is
+     * used up by its dial: keep the channel for later calls.
      *
      * @throws BrokerException when no announcement arrives in time or the broker is closed
      */
-    public ManagedChannel dial(int id) {
+    public ManagedChannel dial(int id, ClientInterceptor... interceptors) {
         ensureOpen();
         CompletableFuture<ConnInfo> slot = announcements.computeIfAbsent(id, key -> new CompletableFuture<>());
         ConnInfo info;
@@ -115,7 +118,7 @@ public final class GrpcBroker implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BrokerException(owner + ": broker id " + id + ": " + e.getMessage());
         }
-        return Transport.channel(Transport.address(network, info.getAddress()));
+        return Transport.channel(Transport.address(network, info.getAddress()), interceptors);
     }
 
     /** Wires this broker to its stream; called once by the host or plugin plumbing. */
@@ -176,6 +179,19 @@ public final class GrpcBroker implements AutoCloseable {
         }
     }
 
+    /** Who this broker belongs to, as given to the constructor. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Runs {@code action} when the broker closes (at once if it is closed). */
+    public void onClose(Runnable action) {
+        closeActions.add(action);
+        if (closed.get() && closeActions.remove(action)) {
+            action.run();
+        }
+    }
+
     /** Whether {@link #close} ran or the stream ended. */
     public boolean isClosed() {
         return closed.get();
@@ -201,6 +217,15 @@ public final class GrpcBroker implements AutoCloseable {
         }
         servers.forEach(Server::shutdownNow);
         servers.clear();
+        for (Runnable action : closeActions) {
+            if (closeActions.remove(action)) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: broker close action failed", owner, e);
+                }
+            }
+        }
     }
 
     /** A broker operation that cannot complete. */

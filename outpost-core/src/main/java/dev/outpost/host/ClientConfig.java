@@ -1,6 +1,7 @@
 package dev.outpost.host;
 
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.PluginEnv;
 import java.lang.ProcessBuilder.Redirect;
@@ -216,6 +217,21 @@ public final class ClientConfig {
                 throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
             }
             return this;
+        }
+
+        /**
+         * Accepts the plain Java interface {@code type} as {@code name}, in the handshake's protocol
+         * version: {@code dispense(name, type)} returns a proxy; see {@link InterfacePlugin}.
+         *
+         * @throws IllegalArgumentException when {@code type} cannot be remoted, naming the method
+         */
+        public Builder plugin(String name, Class<?> type) {
+            return plugin(name, InterfacePlugin.client(type));
+        }
+
+        /** Accepts the plain Java interface {@code type} as {@code name} in protocol {@code version}. */
+        public Builder plugin(int version, String name, Class<?> type) {
+            return plugin(version, name, InterfacePlugin.client(type));
         }
 
         /** The program to launch and its arguments. Required to {@link PluginClient#start start}. */

@@ -1,5 +1,7 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginUnavailableException;
+import dev.outpost.grpc.DefaultDeadline;
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.Transport;
@@ -101,7 +103,7 @@ public final class PluginClient implements AutoCloseable {
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
         this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()),
-                new PluginCalls());
+                new PluginCalls(), new DefaultDeadline(config.callTimeout()));
         Path brokerDir = process != null ? process.socketDir() : null;
         this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT);
         openBrokerStream();
@@ -513,17 +515,11 @@ public final class PluginClient implements AutoCloseable {
         return (ClientCallStreamObserver) call;
     }
 
-    /** Default deadlines for unary calls, and errors that say how the plugin died. */
+    /** Errors that say how the plugin died, or which call ran out of time. */
     private final class PluginCalls implements ClientInterceptor {
         @Override
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-            CallOptions effective = options;
-            Duration timeout = config.callTimeout();
-            if (method.getType() == MethodDescriptor.MethodType.UNARY && options.getDeadline() == null
-                    && !timeout.isZero()) {
-                effective = options.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, effective)) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
                 @Override
                 public void start(Listener<R> listener, Metadata headers) {
                     super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {

@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginException;
 import java.util.List;
 
 /**

@@ -2,6 +2,7 @@ package dev.outpost.plugin;
 
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.Transport;
+import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.Network;
 import java.time.Duration;
@@ -95,6 +96,21 @@ public final class ServeConfig {
                 throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
             }
             return this;
+        }
+
+        /**
+         * Serves {@code implementation} of the plain Java interface {@code type} as {@code name}, in the
+         * handshake's protocol version; see {@link InterfacePlugin} for what an interface may use.
+         *
+         * @throws IllegalArgumentException when {@code type} cannot be remoted, naming the method
+         */
+        public <T> Builder plugin(String name, Class<T> type, T implementation) {
+            return plugin(name, InterfacePlugin.server(type, implementation));
+        }
+
+        /** Serves {@code implementation} of {@code type} as {@code name} in protocol {@code version}. */
+        public <T> Builder plugin(int version, String name, Class<T> type, T implementation) {
+            return plugin(version, name, InterfacePlugin.server(type, implementation));
         }
 
         /** Forces a network; the default is {@link Network#UNIX} where available. */

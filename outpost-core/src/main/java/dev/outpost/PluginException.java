@@ -1,4 +1,4 @@
-package dev.outpost.host;
+package dev.outpost;
 
 /** Base of every failure Outpost reports about a plugin; the message always names the plugin. */
 public class PluginException extends RuntimeException {

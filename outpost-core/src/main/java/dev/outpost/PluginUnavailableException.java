@@ -1,4 +1,4 @@
-package dev.outpost.host;
+package dev.outpost;
 
 /** The plugin cannot take calls: its process has exited, or it does not answer. */
 public class PluginUnavailableException extends PluginException {

@@ -1,0 +1,75 @@
+package dev.outpost.rpc;
+
+import dev.outpost.grpc.GrpcBroker;
+import dev.outpost.grpc.GrpcPlugin;
+import io.grpc.Channel;
+import io.grpc.ServerServiceDefinition;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Plugin types from plain Java interfaces, with no stubs to write: the host gets a dynamic proxy
+ * whose every method call is a gRPC call on service {@code <interface's binary name>}, method
+ * {@code <method name>}, over the plugin's connection. Arguments and results travel as JSON with
+ * their declared generic types; an interface passed as an argument or returned (a callback) is served
+ * through the broker and called back across the connection.
+ *
+ * <p>Supported types: primitives and their boxes, {@code String}, {@code byte[]}, enums, records, beans
+ * with a no-argument constructor, arrays, {@code List}/{@code Set}/{@code Collection}/{@code Map}/{@code
+ * Optional} of those, {@code java.time} values, {@code BigDecimal}, {@code BigInteger}, {@code UUID},
+ * {@code URI}, {@code void}, and nulls; {@code CompletableFuture<T>} as a return type makes the call
+ * asynchronous. An interface that uses anything else, overloads a method name or is generic is
+ * rejected when it is registered, with a message naming the method.
+ *
+ * <p>An exception thrown by the implementation reaches the caller as a {@link dev.outpost.PluginCallException}
+ * with the remote class name, message and stack trace, or as the declared exception type itself when
+ * the method declares it and it has a {@code (String)} constructor. A call past its deadline ({@link
+ * CallTimeout}, or the client's default) throws {@link dev.outpost.PluginTimeoutException} and interrupts
+ * the implementation's thread; a call to a plugin that died throws {@link dev.outpost.PluginUnavailableException}.
+ */
+public final class InterfacePlugin {
+
+    private InterfacePlugin() {
+    }
+
+    /**
+     * The plugin side: serves {@code implementation} as {@code type}.
+     *
+     * @throws IllegalArgumentException when {@code type} cannot be remoted; the message names the method
+     */
+    public static <T> GrpcPlugin<T> server(Class<T> type, T implementation) {
+        Objects.requireNonNull(implementation, "implementation");
+        RemoteInterface.of(type);
+        return new GrpcPlugin<>() {
+            @Override
+            public List<ServerServiceDefinition> services(GrpcBroker broker) {
+                return List.of(Remoting.of(broker, "the host").service(type, implementation));
+            }
+
+            @Override
+            public T client(Channel channel, GrpcBroker broker) {
+                throw new UnsupportedOperationException(type.getName() + " is registered for the plugin side");
+            }
+        };
+    }
+
+    /**
+     * The host side: {@code dispense} returns a proxy of {@code type}.
+     *
+     * @throws IllegalArgumentException when {@code type} cannot be remoted; the message names the method
+     */
+    public static <T> GrpcPlugin<T> client(Class<T> type) {
+        RemoteInterface.of(type);
+        return new GrpcPlugin<>() {
+            @Override
+            public List<ServerServiceDefinition> services(GrpcBroker broker) {
+                throw new UnsupportedOperationException(type.getName() + " is registered for the host side");
+            }
+
+            @Override
+            public T client(Channel channel, GrpcBroker broker) {
+                return Remoting.of(broker, "plugin '" + broker.owner() + "'").proxy(type, channel);
+            }
+        };
+    }
+}

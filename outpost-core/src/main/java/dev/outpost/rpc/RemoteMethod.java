@@ -1,0 +1,148 @@
+package dev.outpost.rpc;
+
+import io.grpc.MethodDescriptor;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
+
+/** One remote method: its gRPC descriptor and what the codec needs about its types. */
+final class RemoteMethod {
+
+    /** Arguments and results are already-encoded JSON bytes; the codec works with the Java types. */
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try (stream) {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private final Method method;
+    private final String displayName;
+    private final MethodDescriptor<byte[], byte[]> descriptor;
+    private final Type[] parameterTypes;
+    private final String[] parameterNames;
+    private final Type resultType;
+    private final boolean async;
+    private final Duration timeout;
+    private final ObjectReader[] parameterReaders;
+    private final ObjectWriter[] parameterWriters;
+    private final ObjectReader resultReader;
+    private final ObjectWriter resultWriter;
+
+    RemoteMethod(Class<?> owner, Method method) {
+        this.method = method;
+        this.displayName = owner.getSimpleName() + "." + method.getName();
+        this.descriptor = MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(owner.getName(), method.getName()))
+                .setRequestMarshaller(BYTES)
+                .setResponseMarshaller(BYTES)
+                .build();
+        this.parameterTypes = method.getGenericParameterTypes();
+        var parameters = method.getParameters();
+        this.parameterNames = new String[parameters.length];
+        for (int i = 0; i < parameters.length; i++) {
+            parameterNames[i] = parameters[i].getName();
+        }
+        Type result = method.getGenericReturnType();
+        this.async = method.getReturnType() == CompletableFuture.class;
+        if (async) {
+            result = ((ParameterizedType) result).getActualTypeArguments()[0];
+            if (result == Void.class) {
+                result = void.class;
+            }
+        }
+        this.resultType = result;
+        CallTimeout annotation = method.getAnnotation(CallTimeout.class);
+        this.timeout = annotation == null ? null : Duration.of(annotation.value(), annotation.unit().toChronoUnit());
+        this.parameterReaders = new ObjectReader[parameterTypes.length];
+        this.parameterWriters = new ObjectWriter[parameterTypes.length];
+        for (int i = 0; i < parameterTypes.length; i++) {
+            if (!isCallback(parameterTypes[i])) {
+                parameterReaders[i] = Codec.reader(parameterTypes[i]);
+                parameterWriters[i] = Codec.writer(parameterTypes[i]);
+            }
+        }
+        boolean plainResult = result != void.class && !isCallback(result);
+        this.resultReader = plainResult ? Codec.reader(result) : null;
+        this.resultWriter = plainResult ? Codec.writer(result) : null;
+        method.setAccessible(true);
+    }
+
+    Method method() {
+        return method;
+    }
+
+    String name() {
+        return method.getName();
+    }
+
+    /** {@code Iglu.getManifest}, for messages. */
+    String displayName() {
+        return displayName;
+    }
+
+    MethodDescriptor<byte[], byte[]> descriptor() {
+        return descriptor;
+    }
+
+    Type[] parameterTypes() {
+        return parameterTypes;
+    }
+
+    String parameterName(int index) {
+        return parameterNames[index];
+    }
+
+    /** The result type, unwrapped from {@code CompletableFuture}; {@code void.class} for none. */
+    Type resultType() {
+        return resultType;
+    }
+
+    boolean async() {
+        return async;
+    }
+
+    /** The {@link CallTimeout} of the method, or null. */
+    Duration timeout() {
+        return timeout;
+    }
+
+    ObjectReader parameterReader(int index) {
+        return parameterReaders[index];
+    }
+
+    ObjectWriter parameterWriter(int index) {
+        return parameterWriters[index];
+    }
+
+    ObjectReader resultReader() {
+        return resultReader;
+    }
+
+    ObjectWriter resultWriter() {
+        return resultWriter;
+    }
+
+    /** A parameter or result passed by reference: an interface (checked: never a raw container). */
+    static boolean isCallback(Type type) {
+        return type instanceof Class<?> c && c.isInterface();
+    }
+}

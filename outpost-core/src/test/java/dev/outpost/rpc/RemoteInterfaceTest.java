@@ -1,0 +1,112 @@
+package dev.outpost.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.fixtures.Gadget;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Interfaces that cannot be remoted fail when they are registered, naming the method and the type. */
+class RemoteInterfaceTest {
+
+    interface Overloaded {
+        void set(int value);
+
+        void set(String value);
+    }
+
+    interface TakesObject {
+        void put(Object anything);
+    }
+
+    interface RawList {
+        @SuppressWarnings("rawtypes")
+        List all();
+    }
+
+    interface Wildcard {
+        void all(List<?> values);
+    }
+
+    interface GenericMethod {
+        <T> T pick(List<T> values);
+    }
+
+    interface Generic<T> {
+        T get();
+    }
+
+    interface CallbackInAList {
+        void listen(List<Runnable> listeners);
+    }
+
+    interface BadCallback {
+        void listen(Listener listener);
+
+        interface Listener {
+            void on(Object event);
+        }
+    }
+
+    interface Streams {
+        void upload(InputStream data);
+    }
+
+    interface NoConstructor {
+        void take(Immutable value);
+
+        final class Immutable {
+            Immutable(String only) {
+            }
+        }
+    }
+
+    interface MapKeys {
+        void take(Map<List<String>, String> map);
+    }
+
+    interface FutureParameter {
+        void take(CompletableFuture<String> later);
+    }
+
+    private static void rejected(Class<?> type, String message) {
+        assertThatThrownBy(() -> InterfacePlugin.client(type))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+        assertThatThrownBy(() -> RemoteInterface.of(type)).hasMessageContaining(message);
+    }
+
+    @Test
+    void rejectsWhatCannotBeRemoted() {
+        rejected(Overloaded.class, "Overloaded.set is overloaded; remote methods need unique names");
+        rejected(TakesObject.class, "TakesObject.put parameter 'anything': java.lang.Object cannot be passed");
+        rejected(RawList.class, "RawList.all return type: raw List; give its type arguments");
+        rejected(Wildcard.class, "Wildcard.all parameter 'values': wildcard ? is not supported");
+        rejected(GenericMethod.class, "GenericMethod.pick parameter 'values': type variable T cannot be resolved");
+        rejected(Generic.class, "has type parameters; remote interfaces cannot be generic");
+        rejected(CallbackInAList.class, "interface java.lang.Runnable can only be passed directly");
+        rejected(BadCallback.class, "BadCallback.listen parameter 'listener': callback Listener.on parameter 'event'");
+        rejected(Streams.class, "java.io.InputStream cannot be passed");
+        rejected(NoConstructor.class, "is neither a record nor a bean with a no-argument constructor");
+        rejected(MapKeys.class, "map keys must be strings, numbers, UUIDs or enums");
+        rejected(FutureParameter.class, "CompletableFuture is only supported as a return type");
+        rejected(String.class, "java.lang.String is not an interface");
+    }
+
+    @Test
+    void theSameChecksRunOnThePluginSide() {
+        assertThatThrownBy(() -> InterfacePlugin.server(TakesObject.class, anything -> { }))
+                .hasMessageContaining("TakesObject.put parameter 'anything'");
+    }
+
+    @Test
+    void acceptsEveryKindOfSupportedValue() {
+        RemoteInterface gadget = RemoteInterface.of(Gadget.class);
+        assertThat(gadget.serviceName()).isEqualTo("dev.outpost.fixtures.Gadget");
+        assertThat(gadget.methods()).extracting(RemoteMethod::name).contains("add", "history", "relay", "upperLater")
+                .doesNotContain("addThree");
+    }
+}
