@@ -1,0 +1,7 @@
+package dev.outpost.examples.iglu;
+
+import java.time.Instant;
+
+/** A device changed. */
+public record DeviceEvent(String pluginId, Device device, Instant at) {
+}
