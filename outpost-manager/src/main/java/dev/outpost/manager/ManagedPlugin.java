@@ -1,0 +1,499 @@
+package dev.outpost.manager;
+
+import dev.outpost.PluginTimeoutException;
+import dev.outpost.PluginUnavailableException;
+import dev.outpost.host.ClientConfig;
+import dev.outpost.host.PluginClient;
+import dev.outpost.host.PluginExit;
+import dev.outpost.host.PluginStartException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One supervised plugin: its state machine, its current process (a generation), and what happens on
+ * a crash. State lives under this object's monitor; launching and stopping processes happen outside
+ * it, so that a slow plugin never blocks queries or other plugins.
+ */
+final class ManagedPlugin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagedPlugin.class);
+    private static final int STDERR_TAIL = 20;
+
+    /** One process of the plugin, with the calls running on it. */
+    static final class Generation {
+        final PluginClient client;
+        final Instant startedAt = Instant.now();
+        private final Map<String, Object> dispensed = new ConcurrentHashMap<>();
+        private int inFlight;
+
+        Generation(PluginClient client) {
+            this.client = client;
+        }
+
+        Object dispense(String name, Class<?> type) {
+            return dispensed.computeIfAbsent(name + "/" + type.getName(), key -> client.dispense(name, type));
+        }
+    }
+
+    private final PluginManager manager;
+    private final String id;
+    private PluginSource source;
+    private PluginState state = PluginState.LOADING;
+    private Generation generation;
+    private Manifest pluginManifest;
+    private int restarts;
+    private final Deque<Instant> recentCrashes = new ArrayDeque<>();
+    private String lastError;
+    private Integer lastExitCode;
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+    private int failedHealthChecks;
+    private int timedOutCalls;
+    private ScheduledFuture<?> pending;
+    private ScheduledFuture<?> healthCheck;
+    private boolean launching;
+
+    ManagedPlugin(PluginManager manager, PluginSource source) {
+        this.manager = manager;
+        this.id = source.id();
+        this.source = source;
+    }
+
+    String id() {
+        return id;
+    }
+
+    synchronized PluginSource source() {
+        return source;
+    }
+
+    synchronized PluginState state() {
+        return state;
+    }
+
+    synchronized PluginInfo info() {
+        Manifest manifest = source.manifest().map(m -> m.fillFrom(pluginManifest)).orElse(pluginManifest);
+        return new PluginInfo(id, source.path(), Optional.ofNullable(manifest), state,
+                generation == null ? OptionalLong.empty() : OptionalLong.of(generation.client.pid()),
+                generation == null ? Optional.empty() : Optional.of(generation.startedAt), restarts,
+                Optional.ofNullable(lastError), lastExitCode == null ? OptionalInt.empty() : OptionalInt.of(lastExitCode),
+                List.copyOf(stderrTail));
+    }
+
+    /** Moves to {@code next}; the table in {@link PluginState} forbids every other move. Holds the monitor. */
+    private void move(PluginState next, String reason) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("plugin '" + id + "': illegal move " + state + " -> " + next);
+        }
+        PluginState previous = state;
+        state = next;
+        notifyAll();
+        manager.publish(new PluginEvent(id, previous, next, reason, Instant.now(), info()));
+    }
+
+    /** First step after discovery: a bad source fails at once, a good one starts unless disabled. */
+    synchronized void load(boolean startIt) {
+        if (source.error().isPresent()) {
+            lastError = source.error().get();
+            move(PluginState.FAILED, lastError);
+        } else if (startIt) {
+            manager.execute(this::start);
+        } else {
+            move(PluginState.STOPPED, "loaded, not started");
+        }
+    }
+
+    /** Starts a process unless one is running or starting. Blocks while the plugin launches. */
+    void start() {
+        synchronized (this) {
+            if (state == PluginState.LOADING && source.error().isPresent()) {
+                return;
+            }
+            if (!state.canMoveTo(PluginState.STARTING) || state == PluginState.RUNNING) {
+                return;
+            }
+            cancelPending();
+            launching = true;
+            move(PluginState.STARTING, state == PluginState.RESTARTING ? "restart " + restarts : "");
+        }
+        PluginClient client;
+        try {
+            client = manager.launch(this::clientConfig);
+        } catch (PluginStartException | IllegalArgumentException e) {
+            launched();
+            crashed(null, e.getMessage(), null);
+            return;
+        }
+        Generation started = new Generation(client);
+        // Before RUNNING, so that a running plugin always has its manifest.
+        readManifest(started);
+        boolean unwanted;
+        synchronized (this) {
+            unwanted = state != PluginState.STARTING;
+        }
+        if (unwanted) {
+            // Stopped while it launched: this process is not wanted any more.
+            client.close();
+            launched();
+            return;
+        }
+        synchronized (this) {
+            launched();
+            if (state != PluginState.STARTING) {
+                manager.execute(client::close);
+                return;
+            }
+            generation = started;
+            failedHealthChecks = 0;
+            timedOutCalls = 0;
+            move(PluginState.RUNNING, "pid " + client.pid());
+            scheduleHealthChecks();
+        }
+        client.onExit().thenAccept(exit -> exited(started, exit));
+    }
+
+    /** The launch begun by {@link #start} is over, one way or the other. */
+    private synchronized void launched() {
+        launching = false;
+        notifyAll();
+    }
+
+    private void readManifest(Generation started) {
+        synchronized (this) {
+            if (pluginManifest != null || manager.manifestReader() == null) {
+                return;
+            }
+        }
+        try {
+            Optional<Manifest> read = manager.manifestReader().read(started.client);
+            synchronized (this) {
+                pluginManifest = read.orElse(null);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("plugin '{}': cannot read its manifest from the plugin: {}", id, e.getMessage());
+        }
+    }
+
+    private ClientConfig clientConfig() {
+        PluginSource current = source();
+        ClientConfig.Builder config = manager.clientTemplate(id)
+                .command(current.command())
+                .workingDirectory(current.workingDir())
+                .env(current.env())
+                .stderr(this::rememberStderr);
+        if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
+            // Checked again at each launch: the file may have changed since the directory was read.
+            String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+        }
+        return config.build();
+    }
+
+    private synchronized void rememberStderr(String line) {
+        if (stderrTail.size() == STDERR_TAIL) {
+            stderrTail.removeFirst();
+        }
+        stderrTail.addLast(line.length() > 500 ? line.substring(0, 500) + "…" : line);
+    }
+
+    /** The process of {@code ended} exited; a crash unless it was asked to stop. */
+    private void exited(Generation ended, PluginExit exit) {
+        synchronized (this) {
+            if (generation != ended) {
+                return; // stopped, reloaded or already handled
+            }
+            lastExitCode = exit.exitCode();
+        }
+        crashed(ended, "process " + exit.describe(), exit);
+    }
+
+    /**
+     * The plugin stopped working: a failed start, an exit, failed health checks or hung calls. Moves to
+     * CRASHED, then to RESTARTING or, past the restart policy, to FAILED.
+     */
+    private void crashed(Generation ended, String reason, PluginExit exit) {
+        Generation toClose;
+        synchronized (this) {
+            if (ended != null && generation != ended) {
+                return;
+            }
+            if (state != PluginState.RUNNING && state != PluginState.STARTING) {
+                return;
+            }
+            toClose = generation;
+            generation = null;
+            cancelHealthChecks();
+            lastError = reason;
+            move(PluginState.CRASHED, reason);
+            RestartPolicy policy = manager.restartPolicy();
+            if (!policy.allowsRestart(recentCrashes, Instant.now())) {
+                move(PluginState.FAILED, "gave up after " + policy.maxRestarts() + " restarts within "
+                        + policy.window() + "; last error: " + reason);
+            } else {
+                restarts++;
+                Duration delay = policy.delay(recentCrashes.size(), manager.random());
+                move(PluginState.RESTARTING, "in " + delay.toMillis() + " ms");
+                pending = manager.schedule(this::start, delay);
+            }
+        }
+        if (toClose != null) {
+            // Reaps the process (or kills it when it hangs) and removes its sockets.
+            manager.execute(toClose.client::close);
+        }
+    }
+
+    /** Stops the plugin (and forgets a scheduled restart). Blocks until its process is gone. */
+    void stop(PluginState target, String reason) {
+        Generation toClose;
+        synchronized (this) {
+            cancelPending();
+            cancelHealthChecks();
+            if (state == PluginState.RUNNING || state == PluginState.STARTING) {
+                move(PluginState.STOPPING, reason);
+            }
+            toClose = generation;
+            generation = null;
+            awaitLaunch();
+        }
+        if (toClose != null) {
+            drain(toClose);
+            toClose.client.close();
+        }
+        synchronized (this) {
+            if (state != target && state.canMoveTo(target)) {
+                move(target, reason);
+            }
+        }
+    }
+
+    /** Waits (bounded) for a launch in progress to end, so that stopping leaves no process behind. */
+    private synchronized void awaitLaunch() {
+        long deadline = System.nanoTime() + manager.startTimeout().plusSeconds(5).toNanos();
+        while (launching) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("plugin '{}': still launching while being stopped", id);
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Allows a FAILED or DISABLED plugin to run again and starts it. */
+    void restartByHand() {
+        stop(PluginState.STOPPED, "restart requested");
+        synchronized (this) {
+            restarts = 0;
+            recentCrashes.clear();
+        }
+        start();
+    }
+
+    void enable() {
+        synchronized (this) {
+            if (state != PluginState.DISABLED) {
+                return;
+            }
+            restarts = 0;
+            recentCrashes.clear();
+        }
+        start();
+    }
+
+    /**
+     * Starts a new process from {@code newSource}, waits until it is healthy, sends new calls to it, lets
+     * the calls in flight on the old one finish, then stops the old one. If the new one cannot start,
+     * the old one keeps serving and the reason is thrown.
+     */
+    void reload(PluginSource newSource) {
+        Generation old;
+        synchronized (this) {
+            if (state != PluginState.RUNNING) {
+                throw new IllegalStateException("plugin '" + id + "' is " + state + ", not RUNNING: nothing to reload");
+            }
+        }
+        if (newSource.error().isPresent()) {
+            throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
+                    + newSource.error().get(), List.of(), null);
+        }
+        PluginSource previous;
+        synchronized (this) {
+            previous = source;
+            source = newSource;
+        }
+        PluginClient client;
+        try {
+            client = manager.launch(this::clientConfig);
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                source = previous;
+            }
+            throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
+                    + e.getMessage(), List.of(), e);
+        }
+        Generation fresh = new Generation(client);
+        Manifest freshManifest = null;
+        if (manager.manifestReader() != null) {
+            try {
+                freshManifest = manager.manifestReader().read(client).orElse(null);
+            } catch (RuntimeException e) {
+                LOG.warn("plugin '{}': cannot read the new version's manifest: {}", id, e.getMessage());
+            }
+        }
+        synchronized (this) {
+            if (state != PluginState.RUNNING) {
+                manager.execute(client::close);
+                throw new IllegalStateException("plugin '" + id + "' stopped during the reload");
+            }
+            String before = info().manifest().map(Manifest::version).orElse("?");
+            old = generation;
+            generation = fresh;
+            pluginManifest = freshManifest;
+            String after = info().manifest().map(Manifest::version).orElse("?");
+            move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", pid " + client.pid());
+        }
+        client.onExit().thenAccept(exit -> exited(fresh, exit));
+        drain(old);
+        old.client.close();
+    }
+
+    /** Waits (bounded) until no call runs on {@code old} any more; new calls already go elsewhere. */
+    private synchronized void drain(Generation old) {
+        long deadline = System.nanoTime() + manager.drainTimeout().toNanos();
+        while (old.inFlight > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("plugin '{}': {} calls still running on pid {} after {} ms; stopping it anyway", id,
+                        old.inFlight, old.client.pid(), manager.drainTimeout().toMillis());
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * The generation calls should use now, counted as one more call in flight; waits up to {@code wait}
+     * while the plugin is (re)starting.
+     */
+    synchronized Generation enter(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (generation == null || state != PluginState.RUNNING || generation.client.exited()) {
+            if (generation != null && generation.client.exited()) {
+                // The process is gone but its exit is not handled yet: handle it now rather than send a
+                // call that cannot succeed.
+                exited(generation, generation.client.onExit().join());
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            boolean willComeBack = state == PluginState.STARTING || state == PluginState.RESTARTING
+                    || state == PluginState.CRASHED || state == PluginState.LOADING;
+            if (!willComeBack || left <= 0) {
+                throw new PluginUnavailableException(id, "plugin '" + id + "' is " + state
+                        + (willComeBack ? " (waited " + wait.toMillis() + " ms)" : "")
+                        + (lastError != null ? "; last error: " + lastError : ""));
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PluginUnavailableException(id, "interrupted waiting for plugin '" + id + "'");
+            }
+        }
+        generation.inFlight++;
+        return generation;
+    }
+
+    synchronized void exit(Generation used) {
+        if (--used.inFlight == 0) {
+            notifyAll();
+        }
+    }
+
+    /** A call on {@code used} timed out; enough in a row mean the plugin hangs. */
+    void callTimedOut(Generation used, PluginTimeoutException e) {
+        int limit = manager.hungCallLimit();
+        boolean hung;
+        synchronized (this) {
+            if (generation != used || limit <= 0) {
+                return;
+            }
+            hung = ++timedOutCalls >= limit;
+        }
+        if (hung) {
+            crashed(used, timedOutCalls + " calls in a row timed out; last: " + e.getMessage(), null);
+        }
+    }
+
+    synchronized void callSucceeded(Generation used) {
+        if (generation == used) {
+            timedOutCalls = 0;
+        }
+    }
+
+    private void scheduleHealthChecks() {
+        Duration every = manager.healthCheckInterval();
+        if (every.isZero()) {
+            return;
+        }
+        Generation checked = generation;
+        healthCheck = manager.scheduleAtFixedRate(() -> checkHealth(checked), every);
+    }
+
+    private void checkHealth(Generation checked) {
+        try {
+            checked.client.ping();
+            synchronized (this) {
+                failedHealthChecks = 0;
+            }
+        } catch (PluginUnavailableException e) {
+            boolean dead;
+            synchronized (this) {
+                if (generation != checked) {
+                    return;
+                }
+                dead = ++failedHealthChecks >= manager.healthCheckFailures();
+            }
+            LOG.warn("plugin '{}': health check failed: {}", id, e.getMessage());
+            if (dead) {
+                crashed(checked, failedHealthChecks + " health checks in a row failed; last: " + e.getMessage(), null);
+            }
+        }
+    }
+
+    private void cancelPending() {
+        if (pending != null) {
+            pending.cancel(false);
+            pending = null;
+        }
+    }
+
+    private void cancelHealthChecks() {
+        if (healthCheck != null) {
+            healthCheck.cancel(false);
+            healthCheck = null;
+        }
+    }
+}

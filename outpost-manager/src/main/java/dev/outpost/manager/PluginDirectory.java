@@ -1,0 +1,254 @@
+package dev.outpost.manager;
+
+import dev.outpost.wire.HandshakeConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads a plugins directory. Each entry is a plugin: an executable file; a {@code .jar}, run with
+ * the host's own {@code java}; or a folder with a {@code plugin.json}. Hidden entries, other files
+ * and folders without a manifest are skipped (logged at debug). A plugin whose manifest is bad is
+ * returned with the reason, so that one bad plugin never stops the others from loading.
+ */
+final class PluginDirectory {
+
+    static final String MANIFEST = "plugin.json";
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final Logger LOG = LoggerFactory.getLogger(PluginDirectory.class);
+    /** A misspelt field must not be silently ignored. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private final Path directory;
+    private final HandshakeConfig handshake;
+    private final Set<Integer> protocolVersions;
+    private final String hostVersion;
+    private final List<String> defaultJvmOptions;
+
+    PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
+                    List<String> defaultJvmOptions) {
+        this.directory = directory;
+        this.handshake = handshake;
+        this.protocolVersions = protocolVersions;
+        this.hostVersion = hostVersion;
+        this.defaultJvmOptions = defaultJvmOptions;
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /** Every plugin of the directory, by file name; later duplicates of an id are marked failed. */
+    List<PluginSource> scan() throws IOException {
+        List<PluginSource> sources = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path entry : entries.sorted().toList()) {
+                read(entry).ifPresent(sources::add);
+            }
+        }
+        Map<String, PluginSource> byId = new HashMap<>();
+        List<PluginSource> result = new ArrayList<>();
+        for (PluginSource source : sources) {
+            PluginSource first = byId.putIfAbsent(source.id(), source);
+            if (first != null) {
+                // Listed under its file name, so that it shows up, failed, beside the one that keeps the id.
+                String reason = "duplicate plugin id '" + source.id() + "': already used by " + first.path().getFileName();
+                source = source.renamed(source.path().getFileName().toString()).failed(reason);
+                byId.putIfAbsent(source.id(), source);
+            }
+            result.add(source);
+        }
+        return result;
+    }
+
+    /** Reads one entry; empty when it is not a plugin. */
+    Optional<PluginSource> read(Path entry) {
+        String name = entry.getFileName().toString();
+        if (name.startsWith(".")) {
+            LOG.debug("skipping hidden entry {}", entry);
+            return Optional.empty();
+        }
+        if (Files.isDirectory(entry)) {
+            Path manifest = entry.resolve(MANIFEST);
+            if (!Files.isRegularFile(manifest)) {
+                LOG.debug("skipping folder {}: no {}", entry, MANIFEST);
+                return Optional.empty();
+            }
+            return Optional.of(folder(entry, manifest));
+        }
+        if (!Files.isRegularFile(entry)) {
+            return Optional.empty();
+        }
+        if (name.endsWith(".jar")) {
+            String id = name.substring(0, name.length() - 4);
+            List<String> command = new ArrayList<>(List.of(javaBinary()));
+            command.addAll(defaultJvmOptions);
+            command.addAll(List.of("-jar", entry.toString()));
+            return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.JAR, Optional.empty(), command,
+                    directory, Map.of(), Optional.empty(), Optional.empty(), fingerprint(entry))));
+        }
+        if (Files.isExecutable(entry)) {
+            int dot = name.lastIndexOf('.');
+            String id = dot > 0 ? name.substring(0, dot) : name;
+            return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.EXECUTABLE, Optional.empty(),
+                    List.of(entry.toString()), directory, Map.of(), Optional.empty(), Optional.empty(),
+                    fingerprint(entry))));
+        }
+        LOG.debug("skipping {}: not executable, not a jar, not a plugin folder", entry);
+        return Optional.empty();
+    }
+
+    private PluginSource folder(Path folder, Path manifestFile) {
+        String folderName = folder.getFileName().toString();
+        PluginSource unreadable = new PluginSource(folderName, folder, PluginSource.Kind.FOLDER, Optional.empty(),
+                List.of(), folder, Map.of(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
+        Manifest manifest;
+        try {
+            manifest = JSON.readValue(manifestFile.toFile(), Manifest.class);
+        } catch (JacksonException e) {
+            String field = e.getPath().stream()
+                    .map(step -> step.getPropertyName() != null ? step.getPropertyName() : "[" + step.getIndex() + "]")
+                    .collect(java.util.stream.Collectors.joining("."));
+            return unreadable.failed("invalid " + MANIFEST + ": " + (field.isEmpty() ? "" : "field \"" + field + "\": ")
+                    + e.getOriginalMessage() + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ")" : ""));
+        }
+        if (manifest == null) {
+            return unreadable.failed(MANIFEST + " is empty");
+        }
+        if (manifest.id() == null || manifest.id().isBlank()) {
+            return unreadable.failed(MANIFEST + " has no \"id\"");
+        }
+        if (!ID.matcher(manifest.id()).matches()) {
+            return unreadable.failed(MANIFEST + ": id \"" + manifest.id()
+                    + "\" must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        PluginSource known = new PluginSource(manifest.id(), folder, PluginSource.Kind.FOLDER, Optional.of(manifest),
+                List.of(), folder, manifest.env(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
+        boolean hasCommand = !manifest.command().isEmpty();
+        boolean hasJar = manifest.jar() != null && !manifest.jar().isBlank();
+        if (hasCommand == hasJar) {
+            return known.failed(MANIFEST + " must give exactly one of \"command\" and \"jar\"");
+        }
+        List<String> command = new ArrayList<>();
+        Path program;
+        if (hasJar) {
+            program = folder.resolve(manifest.jar()).normalize();
+            command.add(javaBinary());
+            command.addAll(manifest.jvmOptions().isEmpty() ? defaultJvmOptions : manifest.jvmOptions());
+            command.addAll(List.of("-jar", program.toString()));
+        } else {
+            String first = manifest.command().get(0);
+            Path local = folder.resolve(first).normalize();
+            boolean inFolder = first.contains("/") || Files.exists(local);
+            program = inFolder ? local : null;
+            command.add(inFolder ? local.toString() : first);
+            command.addAll(manifest.command().subList(1, manifest.command().size()));
+        }
+        command.addAll(manifest.args());
+        if (program != null && !Files.isRegularFile(program)) {
+            return known.failed(MANIFEST + ": " + (hasJar ? "jar " : "command ") + program + " does not exist");
+        }
+        String fingerprint = fingerprint(manifestFile) + (program != null ? "+" + fingerprint(program) : "");
+        PluginSource source = new PluginSource(manifest.id(), folder, PluginSource.Kind.FOLDER, Optional.of(manifest),
+                List.copyOf(command), folder, manifest.env(), Optional.ofNullable(program), Optional.empty(),
+                fingerprint);
+        return checked(source);
+    }
+
+    /** Checks what a manifest promises against this host and the files. */
+    PluginSource checked(PluginSource source) {
+        if (source.manifest().isEmpty()) {
+            return source;
+        }
+        Manifest manifest = source.manifest().get();
+        if (!manifest.protocolVersions().isEmpty()
+                && manifest.protocolVersions().stream().noneMatch(protocolVersions::contains)) {
+            return source.failed("speaks protocol versions " + manifest.protocolVersions() + ", but this host speaks "
+                    + protocolVersions.stream().sorted().toList());
+        }
+        if (manifest.requires() != null && !manifest.requires().isBlank()) {
+            try {
+                if (!VersionRange.parse(manifest.requires()).contains(hostVersion)) {
+                    return source.failed("requires host version " + manifest.requires() + ", but this host is "
+                            + hostVersion);
+                }
+            } catch (IllegalArgumentException e) {
+                return source.failed(MANIFEST + ": \"requires\": " + e.getMessage());
+            }
+        }
+        if (manifest.sha256() != null) {
+            if (!SHA256.matcher(manifest.sha256()).matches()) {
+                return source.failed(MANIFEST + ": \"sha256\" must be 64 hex digits");
+            }
+            if (source.checked().isEmpty()) {
+                return source.failed(MANIFEST + ": \"sha256\" needs a command inside the plugin folder or a jar");
+            }
+            String problem = checksumProblem(source.checked().get(), manifest.sha256());
+            if (problem != null) {
+                return source.failed(problem);
+            }
+        }
+        return source;
+    }
+
+    /** Null when {@code file} has the SHA-256 {@code expected}, else what is wrong. */
+    static String checksumProblem(Path file, String expected) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[65536];
+            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                digest.update(buffer, 0, read);
+            }
+            byte[] actual = digest.digest();
+            if (!MessageDigest.isEqual(actual, HexFormat.of().parseHex(expected.toLowerCase(Locale.ROOT)))) {
+                return "checksum mismatch for " + file + ": expected sha256 " + expected.toLowerCase(Locale.ROOT)
+                        + ", got " + HexFormat.of().formatHex(actual);
+            }
+            return null;
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return "cannot read " + file + " to check its checksum: " + e.getMessage();
+        }
+    }
+
+    static String fingerprint(Path file) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return attributes.size() + "@" + attributes.lastModifiedTime().toMillis() + "#" + attributes.fileKey();
+        } catch (IOException e) {
+            return "missing";
+        }
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    HandshakeConfig handshake() {
+        return handshake;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.outpost.manager;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * A snapshot of one managed plugin.
+ *
+ * @param id           its id (from its manifest, else its file name)
+ * @param source       the directory entry it came from
+ * @param manifest     its manifest: from {@code plugin.json}, or read from the plugin at its first start;
+ *                     kept when it crashes
+ * @param state        its state
+ * @param pid          its process id while it has a process
+ * @param startedAt    when its current process became ready
+ * @param restarts     how many times it was restarted after crashes (reset by an explicit start)
+ * @param lastError    the last error, in words
+ * @param lastExitCode the exit status of its last process, once one exited
+ * @param stderrTail   the last lines its processes wrote on stderr
+ */
+public record PluginInfo(String id, Path source, Optional<Manifest> manifest, PluginState state, OptionalLong pid,
+                         Optional<Instant> startedAt, int restarts, Optional<String> lastError,
+                         OptionalInt lastExitCode, List<String> stderrTail) {
+}

@@ -1,0 +1,575 @@
+package dev.outpost.manager;
+
+import dev.outpost.PluginUnavailableException;
+import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.Transport;
+import dev.outpost.host.ClientConfig;
+import dev.outpost.host.PluginClient;
+import dev.outpost.rpc.InterfacePlugin;
+import dev.outpost.wire.HandshakeConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervises every plugin of a directory: discovers them, starts them, tracks their state, notices a
+ * crash the moment the process exits, restarts with back-off, reloads without dropping calls, and
+ * stops them all on {@link #close()}.
+ *
+ * <pre>{@code
+ * try (PluginManager plugins = PluginManager.builder()
+ *         .directory(Path.of("plugins"))
+ *         .handshake(IgluPlugins.HANDSHAKE)
+ *         .plugin(IgluPlugins.PLUGIN_NAME, Iglu.class)
+ *         .build()) {
+ *     plugins.start();
+ *     Iglu amazing = plugins.dispense("amazing", IgluPlugins.PLUGIN_NAME, Iglu.class);
+ *     amazing.devices();           // survives crashes and reloads of the plugin
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Listeners get every state change in order on one event thread.
+ */
+public final class PluginManager implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PluginManager.class);
+
+    private final Builder config;
+    private final PluginDirectory directory;
+    private final Map<String, ManagedPlugin> plugins = new ConcurrentHashMap<>();
+    private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService events;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService timers;
+    private final RandomGenerator random = RandomGenerator.getDefault();
+    private DirectoryWatcher watcher;
+    private final java.util.concurrent.Semaphore starts;
+    private volatile boolean closed;
+
+    private PluginManager(Builder builder) {
+        this.config = builder;
+        Set<Integer> versions = new TreeSet<>(builder.types.keySet());
+        this.directory = new PluginDirectory(builder.directory, builder.handshake, versions, builder.hostVersion,
+                builder.jvmOptions);
+        this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
+        this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
+        this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
+        builder.listeners.forEach(listeners::add);
+        this.starts = new java.util.concurrent.Semaphore(builder.parallelStarts);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads the directory and starts every plugin in it (in parallel; returns once each has started,
+     * failed, or is being restarted). Then watches the directory if asked to.
+     *
+     * @throws UncheckedIOException when the directory cannot be read
+     */
+    public void start() {
+        List<PluginSource> sources;
+        try {
+            sources = directory.scan();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read plugins directory " + directory.directory(), e);
+        }
+        List<ManagedPlugin> added = new ArrayList<>();
+        for (PluginSource source : sources) {
+            ManagedPlugin plugin = new ManagedPlugin(this, source);
+            if (plugins.putIfAbsent(source.id(), plugin) == null) {
+                added.add(plugin);
+            }
+        }
+        added.forEach(plugin -> plugin.load(true));
+        awaitSettled(added, config.startTimeout.plusSeconds(5));
+        if (config.watch) {
+            watcher = new DirectoryWatcher(this, directory, config.settleTime);
+            watcher.start();
+        }
+    }
+
+    private void awaitSettled(List<ManagedPlugin> started, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ManagedPlugin plugin : started) {
+            synchronized (plugin) {
+                while (plugin.state() == PluginState.LOADING || plugin.state() == PluginState.STARTING) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(plugin, left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Every plugin, by id. */
+    public List<PluginInfo> plugins() {
+        return new TreeMap<>(plugins).values().stream().map(ManagedPlugin::info).toList();
+    }
+
+    /** One plugin. */
+    public Optional<PluginInfo> plugin(String id) {
+        return Optional.ofNullable(plugins.get(id)).map(ManagedPlugin::info);
+    }
+
+    /**
+     * A proxy of the plugin interface {@code type}, served as {@code name} by plugin {@code id}, that
+     * stays valid across restarts and reloads: while the plugin restarts, a call waits up to {@link
+     * Builder#unavailableWait} for it, then fails with {@link PluginUnavailableException} giving the
+     * state and the last error.
+     *
+     * @throws IllegalArgumentException when there is no such plugin or {@code type} was not registered
+     */
+    public <T> T dispense(String id, String name, Class<T> type) {
+        ManagedPlugin plugin = require(id);
+        if (config.types.values().stream().noneMatch(set -> set.containsKey(name))) {
+            throw new IllegalArgumentException("plugin type \"" + name + "\" is not registered with this manager");
+        }
+        return StableHandle.create(plugin, name, type, config.unavailableWait);
+    }
+
+    /** The plugin's current process, for protobuf clients and the like; empty while it is not running. */
+    public Optional<PluginClient> client(String id) {
+        ManagedPlugin plugin = require(id);
+        try {
+            ManagedPlugin.Generation generation = plugin.enter(Duration.ZERO);
+            plugin.exit(generation);
+            return Optional.of(generation.client);
+        } catch (PluginUnavailableException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Starts a stopped, crashed or failed plugin; resets its restart count. Blocks until it runs or fails. */
+    public void restart(String id) {
+        require(id).restartByHand();
+    }
+
+    /** Starts a plugin that is stopped. Blocks until it runs or fails. */
+    public void start(String id) {
+        require(id).start();
+    }
+
+    /** Stops a plugin; it stays STOPPED until started. Blocks until its process is gone. */
+    public void stop(String id) {
+        require(id).stop(PluginState.STOPPED, "stop requested");
+    }
+
+    /** Stops a plugin and keeps it from starting until {@link #enable}. */
+    public void disable(String id) {
+        require(id).stop(PluginState.DISABLED, "disabled");
+    }
+
+    /** Lets a disabled plugin run again and starts it. Blocks until it runs or fails. */
+    public void enable(String id) {
+        require(id).enable();
+    }
+
+    /** Stops a plugin and forgets it. */
+    public void unload(String id) {
+        ManagedPlugin plugin = require(id);
+        plugin.stop(PluginState.STOPPED, "unloaded");
+        plugins.remove(id, plugin);
+    }
+
+    /**
+     * Replaces a running plugin's process with a new one from its (possibly changed) files, without
+     * failing a call: see {@link ManagedPlugin#reload}.
+     *
+     * @throws dev.outpost.host.PluginStartException when the new version cannot start; the old one keeps running
+     */
+    public void reload(String id) {
+        ManagedPlugin plugin = require(id);
+        PluginSource fresh = directory.read(plugin.source().path())
+                .orElseThrow(() -> new IllegalStateException("plugin '" + id + "' is gone from " + directory.directory()));
+        plugin.reload(fresh);
+    }
+
+    public void addListener(PluginListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(PluginListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Stops every plugin in parallel, within the close timeout, and the manager's threads. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (watcher != null) {
+            watcher.close();
+        }
+        List<Thread> stoppers = new ArrayList<>();
+        for (ManagedPlugin plugin : plugins.values()) {
+            Thread stopper = new Thread(() -> plugin.stop(PluginState.STOPPED, "manager closing"),
+                    "outpost-stop-" + plugin.id());
+            stopper.setDaemon(true);
+            stopper.start();
+            stoppers.add(stopper);
+        }
+        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        for (Thread stopper : stoppers) {
+            try {
+                stopper.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        timers.shutdownNow();
+        workers.shutdown();
+        events.shutdown();
+        try {
+            // Processes of crashed plugins are reaped on the workers: wait for them too.
+            workers.awaitTermination(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+                    TimeUnit.MILLISECONDS);
+            events.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- used by the managed plugins and the watcher ----
+
+    ManagedPlugin require(String id) {
+        ManagedPlugin plugin = plugins.get(id);
+        if (plugin == null) {
+            throw new IllegalArgumentException("no plugin '" + id + "' (known: " + new TreeSet<>(plugins.keySet()) + ")");
+        }
+        return plugin;
+    }
+
+    /** The directory entry changed (or appeared, or vanished): load, reload or unload. */
+    void entryChanged(Path entry) {
+        if (closed) {
+            return;
+        }
+        ManagedPlugin known = plugins.values().stream().filter(p -> p.source().path().equals(entry)).findFirst()
+                .orElse(null);
+        Optional<PluginSource> read = Files.exists(entry) ? directory.read(entry) : Optional.empty();
+        if (known == null) {
+            read.ifPresent(source -> {
+                if (plugins.containsKey(source.id())) {
+                    source = source.failed("duplicate plugin id '" + source.id() + "'");
+                }
+                ManagedPlugin plugin = new ManagedPlugin(this, source);
+                if (plugins.putIfAbsent(source.id(), plugin) == null) {
+                    LOG.info("new plugin '{}' in {}", source.id(), directory.directory());
+                    plugin.load(true);
+                }
+            });
+        } else if (read.isEmpty()) {
+            LOG.info("plugin '{}' was removed from {}", known.id(), directory.directory());
+            unload(known.id());
+        } else if (!read.get().fingerprint().equals(known.source().fingerprint())) {
+            PluginSource fresh = read.get();
+            if (known.state() == PluginState.RUNNING) {
+                try {
+                    known.reload(fresh);
+                } catch (RuntimeException e) {
+                    LOG.warn("plugin '{}' changed but cannot be reloaded: {}", known.id(), e.getMessage());
+                }
+            } else {
+                unload(known.id());
+                entryChanged(entry);
+            }
+        }
+    }
+
+    void publish(PluginEvent event) {
+        LOG.debug("{}", event);
+        try {
+            events.execute(() -> {
+                for (PluginListener listener : listeners) {
+                    try {
+                        listener.onEvent(event);
+                    } catch (RuntimeException e) {
+                        LOG.warn("plugin listener failed on {}", event, e);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("manager closed; event not delivered: {}", event);
+        }
+    }
+
+    void execute(Runnable task) {
+        try {
+            workers.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        return timers.schedule(() -> execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    ScheduledFuture<?> scheduleAtFixedRate(Runnable task, Duration every) {
+        return timers.scheduleAtFixedRate(() -> execute(task), every.toMillis(), every.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts a plugin process; at most {@link Builder#parallelStarts} at a time, because JVM plugins
+     * starting all at once on a small machine would make each other miss their start timeouts.
+     */
+    PluginClient launch(java.util.function.Supplier<ClientConfig> config) {
+        try {
+            starts.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting to start a plugin", e);
+        }
+        try {
+            return PluginClient.start(config.get());
+        } finally {
+            starts.release();
+        }
+    }
+
+    Duration startTimeout() {
+        return config.startTimeout;
+    }
+
+    ClientConfig.Builder clientTemplate(String id) {
+        ClientConfig.Builder builder = ClientConfig.builder()
+                .name(id)
+                .handshake(config.handshake)
+                .startTimeout(config.startTimeout)
+                .callTimeout(config.callTimeout);
+        config.types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
+        return builder;
+    }
+
+    RestartPolicy restartPolicy() {
+        return config.restartPolicy;
+    }
+
+    RandomGenerator random() {
+        return random;
+    }
+
+    Duration drainTimeout() {
+        return config.drainTimeout;
+    }
+
+    Duration healthCheckInterval() {
+        return config.healthCheckInterval;
+    }
+
+    int healthCheckFailures() {
+        return config.healthCheckFailures;
+    }
+
+    int hungCallLimit() {
+        return config.hungCallLimit;
+    }
+
+    ManifestReader manifestReader() {
+        return config.manifestReader;
+    }
+
+    /** Builds a {@link PluginManager}. */
+    public static final class Builder {
+        private Path directory;
+        private HandshakeConfig handshake;
+        private final Map<Integer, Map<String, GrpcPlugin<?>>> types = new TreeMap<>();
+        private RestartPolicy restartPolicy = RestartPolicy.DEFAULT;
+        private Duration healthCheckInterval = Duration.ofSeconds(10);
+        private int healthCheckFailures = 3;
+        private int hungCallLimit = 0;
+        private Duration unavailableWait = Duration.ofSeconds(10);
+        private Duration drainTimeout = Duration.ofSeconds(10);
+        private Duration startTimeout = Duration.ofSeconds(30);
+        private Duration callTimeout = Duration.ofSeconds(30);
+        private Duration closeTimeout = Duration.ofSeconds(15);
+        private Duration settleTime = Duration.ofMillis(500);
+        private boolean watch;
+        private String hostVersion = "0.0.0";
+        private List<String> jvmOptions = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-XX:CICompilerCount=1", "-Xshare:auto");
+        private ManifestReader manifestReader;
+        private int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private final List<PluginListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The plugins directory. Required. */
+        public Builder directory(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** The handshake every plugin of the directory uses. Required. */
+        public Builder handshake(HandshakeConfig handshake) {
+            this.handshake = Objects.requireNonNull(handshake, "handshake");
+            return this;
+        }
+
+        /** Accepts the plain Java interface {@code type} as {@code name}, in the handshake's version. */
+        public Builder plugin(String name, Class<?> type) {
+            return plugin(name, InterfacePlugin.client(type));
+        }
+
+        /** Accepts {@code plugin} as {@code name}, in the handshake's version. */
+        public Builder plugin(String name, GrpcPlugin<?> plugin) {
+            if (handshake == null) {
+                throw new IllegalStateException("set the handshake before adding plugin types");
+            }
+            return plugin(handshake.protocolVersion(), name, plugin);
+        }
+
+        /** Accepts {@code plugin} as {@code name} in protocol {@code version}. */
+        public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
+            types.computeIfAbsent(version, v -> new LinkedHashMap<>()).put(name, plugin);
+            return this;
+        }
+
+        /** When and how often to restart crashed plugins; default {@link RestartPolicy#DEFAULT}. */
+        public Builder restartPolicy(RestartPolicy policy) {
+            this.restartPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Health checks: every {@code interval} (zero: none; default 10 s), and how many failures in a row
+         * count as a crash (default 3).
+         */
+        public Builder healthChecks(Duration interval, int failuresInARow) {
+            if (failuresInARow < 1) {
+                throw new IllegalArgumentException("failuresInARow must be at least 1");
+            }
+            this.healthCheckInterval = Objects.requireNonNull(interval, "interval");
+            this.healthCheckFailures = failuresInARow;
+            return this;
+        }
+
+        /** How many timed-out calls in a row through {@link #dispense} count as a hung plugin; 0 (default): never. */
+        public Builder hungCallLimit(int callsInARow) {
+            this.hungCallLimit = Math.max(0, callsInARow);
+            return this;
+        }
+
+        /** How long a call through {@link #dispense} waits for a restarting plugin; default 10 s. */
+        public Builder unavailableWait(Duration wait) {
+            this.unavailableWait = Objects.requireNonNull(wait, "wait");
+            return this;
+        }
+
+        /** How long a reload lets calls on the old process finish; default 10 s. */
+        public Builder drainTimeout(Duration timeout) {
+            this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Start timeout of each plugin; default 30 s. */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Default deadline of unary calls; default 30 s. */
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** How long {@link #close} waits for all plugins to stop; default 15 s. */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Watch the directory: load new plugins, reload changed ones, unload removed ones. Default off. */
+        public Builder watch(boolean watch) {
+            this.watch = watch;
+            return this;
+        }
+
+        /** How long a changed file must stay unchanged before it is acted on; default 500 ms. */
+        public Builder settleTime(Duration settle) {
+            this.settleTime = Objects.requireNonNull(settle, "settle");
+            return this;
+        }
+
+        /** This host's version, checked against manifests' {@code requires}; default 0.0.0. */
+        public Builder hostVersion(String version) {
+            VersionRange.version(version);
+            this.hostVersion = version;
+            return this;
+        }
+
+        /** JVM options for jar plugins whose manifest gives none; default a small, quick-starting JVM. */
+        public Builder jvmOptions(List<String> options) {
+            this.jvmOptions = List.copyOf(options);
+            return this;
+        }
+
+        /** How many plugins may be starting at the same time; default the number of cores, at least 2. */
+        public Builder parallelStarts(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("parallelStarts must be at least 1");
+            }
+            this.parallelStarts = count;
+            return this;
+        }
+
+        /** How to ask a plugin without {@code plugin.json} for its manifest. */
+        public Builder manifestReader(ManifestReader reader) {
+            this.manifestReader = Objects.requireNonNull(reader, "reader");
+            return this;
+        }
+
+        public Builder listener(PluginListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public PluginManager build() {
+            Objects.requireNonNull(directory, "directory is required");
+            Objects.requireNonNull(handshake, "handshake is required");
+            if (types.isEmpty()) {
+                throw new IllegalArgumentException("register at least one plugin type");
+            }
+            if (!Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("plugins directory " + directory + " does not exist");
+            }
+            return new PluginManager(this);
+        }
+    }
+}

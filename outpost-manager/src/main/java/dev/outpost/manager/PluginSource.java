@@ -1,0 +1,44 @@
+package dev.outpost.manager;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One entry of the plugins directory, read: how to run it, or why it cannot be run.
+ *
+ * @param id          the plugin's id
+ * @param path        the directory entry
+ * @param kind        what kind of entry it is
+ * @param manifest    its {@code plugin.json}, for a folder plugin
+ * @param command     the command line to launch it
+ * @param workingDir  the directory to launch it in
+ * @param env         extra environment variables
+ * @param checked     the file whose checksum the manifest gives, if it gives one
+ * @param error       why it cannot run, if it cannot
+ * @param fingerprint what changes when the plugin's files change
+ */
+record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
+                    Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
+                    String fingerprint) {
+
+    /** The kinds of directory entries that are plugins. */
+    enum Kind {
+        /** An executable file, run as it is. */
+        EXECUTABLE,
+        /** A {@code .jar}, run with the host's {@code java -jar}. */
+        JAR,
+        /** A folder with a {@code plugin.json}. */
+        FOLDER
+    }
+
+    PluginSource renamed(String newId) {
+        return new PluginSource(newId, path, kind, manifest, command, workingDir, env, checked, error, fingerprint);
+    }
+
+    PluginSource failed(String reason) {
+        return new PluginSource(id, path, kind, manifest, command, workingDir, env, checked, Optional.of(reason),
+                fingerprint);
+    }
+}
