@@ -42,6 +42,7 @@ public final class GrpcBroker implements AutoCloseable {
     private final String owner;
     private final Supplier<SocketAddress> listenAddresses;
     private final Duration dialTimeout;
+    private final MutualTls tls;
     private final AtomicInteger nextId = new AtomicInteger();
     private final Map<Integer, CompletableFuture<ConnInfo>> announcements = new ConcurrentHashMap<>();
     private final CompletableFuture<StreamObserver<ConnInfo>> outbound = new CompletableFuture<>();
@@ -55,9 +56,23 @@ public final class GrpcBroker implements AutoCloseable {
      * @param dialTimeout     how long {@link #dial} waits for the other side's announcement
      */
     public GrpcBroker(String owner, Supplier<SocketAddress> listenAddresses, Duration dialTimeout) {
+        this(owner, listenAddresses, dialTimeout, null);
+    }
+
+    /**
+     * A broker whose listeners and dials use mutual TLS when {@code tls} is not null (AutoMTLS):
+     * listeners require the peer's certificate, dials accept only the peer's certificate.
+     *
+     * @param owner           who this broker belongs to, for messages (a plugin name)
+     * @param listenAddresses a fresh address for each server this side accepts on
+     * @param dialTimeout     how long {@link #dial} waits for the other side's announcement
+     * @param tls             the AutoMTLS contexts, or null for plaintext
+     */
+    public GrpcBroker(String owner, Supplier<SocketAddress> listenAddresses, Duration dialTimeout, MutualTls tls) {
         this.owner = owner;
         this.listenAddresses = listenAddresses;
         this.dialTimeout = dialTimeout;
+        this.tls = tls;
     }
 
     /** The next id for a server of this side: 1, 2, 3… */
@@ -74,7 +89,7 @@ public final class GrpcBroker implements AutoCloseable {
         SocketAddress address = listenAddresses.get();
         Server server;
         try {
-            server = Transport.server(address, services);
+            server = Transport.server(address, services, tls);
         } catch (IOException e) {
             throw new UncheckedIOException(owner + ": broker cannot listen for id " + id + " on " + address, e);
         }
@@ -118,7 +133,7 @@ public final class GrpcBroker implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BrokerException(owner + ": broker id " + id + ": " + e.getMessage());
         }
-        return Transport.channel(Transport.address(network, info.getAddress()), interceptors);
+        return Transport.channel(Transport.address(network, info.getAddress()), tls, interceptors);
     }
 
     /** Wires this broker to its stream; called once by the host or plugin plumbing. */

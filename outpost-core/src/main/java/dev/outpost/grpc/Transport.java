@@ -1,5 +1,6 @@
 package dev.outpost.grpc;
 
+import dev.outpost.wire.AutoMtls;
 import dev.outpost.wire.Network;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
@@ -80,10 +81,18 @@ public final class Transport {
     }
 
     /**
-     * A channel to a plugin or a brokered server. The authority is {@code localhost}, as go-plugin
-     * peers expect when TLS is on; they ignore it otherwise.
+     * A plaintext channel to a plugin or a brokered server. The authority is {@code localhost}, as
+     * go-plugin peers expect when TLS is on; they ignore it otherwise.
      */
     public static ManagedChannel channel(SocketAddress address, ClientInterceptor... interceptors) {
+        return channel(address, null, interceptors);
+    }
+
+    /**
+     * A channel to a plugin or a brokered server, over mutual TLS when {@code tls} is not null
+     * (server name {@code localhost}, ALPN h2), else plaintext.
+     */
+    public static ManagedChannel channel(SocketAddress address, MutualTls tls, ClientInterceptor... interceptors) {
         boolean unix = address instanceof DomainSocketAddress;
         if (unix && !unixSocketsAvailable()) {
             throw new IllegalStateException("Unix domain sockets need Linux with the epoll transport: "
@@ -91,19 +100,33 @@ public final class Transport {
         }
         Class<? extends Channel> channelType = unix ? EpollDomainSocketChannel.class
                 : unixSocketsAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
-        return NettyChannelBuilder.forAddress(address)
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address)
                 .eventLoopGroup(group())
-                .channelType(channelType)
-                .usePlaintext()
-                .overrideAuthority("localhost")
+                .channelType(channelType);
+        if (tls != null) {
+            builder.sslContext(tls.clientContext());
+        } else {
+            builder.usePlaintext();
+        }
+        return builder
+                .overrideAuthority(AutoMtls.SERVER_NAME)
                 .maxInboundMessageSize(MAX_MESSAGE_SIZE)
                 .maxInboundMetadataSize(1 << 20)
                 .intercept(interceptors)
                 .build();
     }
 
-    /** Starts a server on {@code address} with the given services. */
+    /** Starts a plaintext server on {@code address} with the given services. */
     public static Server server(SocketAddress address, List<ServerServiceDefinition> services) throws IOException {
+        return server(address, services, null);
+    }
+
+    /**
+     * Starts a server on {@code address} with the given services; with {@code tls}, it accepts only
+     * mutual TLS connections from the holder of the peer certificate.
+     */
+    public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls)
+            throws IOException {
         boolean unix = address instanceof DomainSocketAddress;
         Class<? extends ServerChannel> channelType = unix ? EpollServerDomainSocketChannel.class
                 : unixSocketsAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -112,6 +135,9 @@ public final class Transport {
                 .workerEventLoopGroup(group())
                 .channelType(channelType)
                 .maxInboundMessageSize(MAX_MESSAGE_SIZE);
+        if (tls != null) {
+            builder.sslContext(tls.serverContext());
+        }
         services.forEach(builder::addService);
         return builder.build().start();
     }

@@ -46,6 +46,7 @@ public final class ClientConfig {
     private final Consumer<String> stderr;
     private final String loggerName;
     private final boolean managed;
+    private final boolean autoMtls;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -75,6 +76,7 @@ public final class ClientConfig {
         this.stderr = builder.stderr;
         this.loggerName = builder.loggerName != null ? builder.loggerName : "outpost.plugin." + name;
         this.managed = builder.managed;
+        this.autoMtls = builder.autoMtls;
     }
 
     public static Builder builder() {
@@ -162,6 +164,15 @@ public final class ClientConfig {
         return managed;
     }
 
+    /**
+     * Whether host and plugin talk over go-plugin's automatic mutual TLS: each side makes a one-off
+     * certificate and trusts only the other's, so no other local process can call the plugin or
+     * pose as it. Off by default, as in go-plugin.
+     */
+    public boolean autoMtls() {
+        return autoMtls;
+    }
+
     /** Builds a {@link ClientConfig}. */
     public static final class Builder {
         private String name;
@@ -181,6 +192,7 @@ public final class ClientConfig {
         private Consumer<String> stderr;
         private String loggerName;
         private boolean managed = true;
+        private boolean autoMtls;
 
         private Builder() {
         }
@@ -331,6 +343,18 @@ public final class ClientConfig {
         /** Whether a JVM shutdown hook stops the plugin if it is still running; default true. */
         public Builder managed(boolean managed) {
             this.managed = managed;
+            return this;
+        }
+
+        /**
+         * Talk to the plugin over go-plugin's automatic mutual TLS (default false). The host sends its
+         * one-off certificate in {@code PLUGIN_CLIENT_CERT}; the start fails if the plugin does not
+         * answer with its own certificate in the handshake, or presents another one than it announced.
+         * Not available with {@link PluginClient#reattach}: the certificates live only as long as the
+         * two processes.
+         */
+        public Builder autoMtls(boolean autoMtls) {
+            this.autoMtls = autoMtls;
             return this;
         }
 

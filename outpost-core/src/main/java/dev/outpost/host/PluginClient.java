@@ -4,7 +4,10 @@ import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.DefaultDeadline;
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
+import dev.outpost.wire.AutoMtls;
+import dev.outpost.wire.PluginEnv;
 import dev.outpost.wire.HandshakeException;
 import dev.outpost.wire.HandshakeLine;
 import dev.outpost.wire.LineSplitter;
@@ -37,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +76,8 @@ public final class PluginClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PluginClient.class);
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
+    /** The first call also pays for two cold TLS stacks under AutoMTLS; capped by the start timeout. */
+    private static final Duration START_HEALTH_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<PluginClient> MANAGED = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
 
@@ -88,9 +94,10 @@ public final class PluginClient implements AutoCloseable {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicInteger brokerSockets = new AtomicInteger();
     private volatile ClientCallStreamObserver<Empty> stdioCall;
+    private final MutualTls tls;
 
     private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, HandshakeLine handshake,
-                         PluginOutput output) {
+                         PluginOutput output, MutualTls tls) {
         this.config = config;
         this.name = config.name();
         this.process = process;
@@ -102,10 +109,11 @@ public final class PluginClient implements AutoCloseable {
                 ? process.process().onExit().thenApply(p -> new PluginExit(p.exitValue(), pid))
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
-        this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()),
+        this.tls = tls;
+        this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
                 new PluginCalls(), new DefaultDeadline(config.callTimeout()));
         Path brokerDir = process != null ? process.socketDir() : null;
-        this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT);
+        this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         openBrokerStream();
         openStdioStream(output);
     }
@@ -125,7 +133,9 @@ public final class PluginClient implements AutoCloseable {
         Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
         Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
         PluginOutput output = new PluginOutput(logger, stdoutSink, config.stderr());
-        PluginProcess process = PluginProcess.launch(config, output, stdoutLogger);
+        AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
+        PluginProcess process = PluginProcess.launch(config, output, stdoutLogger, identity == null ? Map.of()
+                : Map.of(PluginEnv.CLIENT_CERT, identity.certificatePem()));
         String line = process.awaitHandshake(config.startTimeout());
         HandshakeLine handshake;
         try {
@@ -137,15 +147,32 @@ public final class PluginClient implements AutoCloseable {
         if (incompatibility != null) {
             throw process.failure(incompatibility, null);
         }
+        MutualTls tls = null;
+        if (identity != null) {
+            // go-plugin would only fail at the first call, with an unknown-authority TLS error.
+            byte[] der = handshake.serverCert().orElseThrow(() -> process.failure("was started with AutoMTLS, but its "
+                    + "handshake has no certificate (field 6 is empty): the plugin does not support automatic "
+                    + "mutual TLS (it must read " + PluginEnv.CLIENT_CERT + "); handshake: " + line.strip(), null));
+            try {
+                tls = MutualTls.of(identity, AutoMtls.parseDer(der), "plugin '" + config.name() + "'");
+            } catch (CertificateException e) {
+                throw process.failure("announced a certificate in its handshake that is not a valid X.509 "
+                        + "certificate: " + e.getMessage(), e);
+            }
+        } else if (handshake.serverCert().isPresent()) {
+            LOG.warn("plugin '{}' announced a TLS certificate, but the host did not ask for AutoMTLS; connecting "
+                    + "without TLS", config.name());
+        }
         PluginClient client;
         try {
-            client = new PluginClient(config, process, null, handshake, output);
+            client = new PluginClient(config, process, null, handshake, output, tls);
         } catch (RuntimeException e) {
             throw process.failure("cannot be reached at " + handshake.network().wireName() + ":"
                     + handshake.address() + ": " + e.getMessage(), e);
         }
         try {
-            client.checkHealth();
+            client.checkHealth(config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout()
+                    : START_HEALTH_TIMEOUT);
         } catch (PluginUnavailableException e) {
             client.channel.shutdownNow();
             client.broker.close();
@@ -168,6 +195,11 @@ public final class PluginClient implements AutoCloseable {
      */
     public static PluginClient reattach(ClientConfig config, ReattachConfig reattach) {
         String name = config.name();
+        if (config.autoMtls()) {
+            throw new PluginStartException(name, "plugin '" + name + "': cannot reattach with AutoMTLS: the "
+                    + "certificates exist only in the two processes that made them; reattach with a config "
+                    + "without autoMtls(true), to a plugin started without it", List.of(), null);
+        }
         ProcessHandle handle = ProcessHandle.of(reattach.pid()).filter(ProcessHandle::isAlive)
                 .orElseThrow(() -> new PluginStartException(name, "plugin '" + name + "': reattachment process "
                         + reattach.pid() + " not found", List.of(), null));
@@ -181,9 +213,9 @@ public final class PluginClient implements AutoCloseable {
         Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
         HandshakeLine line = HandshakeLine.grpc(reattach.protocolVersion(), reattach.network(), reattach.address());
         PluginClient client = new PluginClient(config, null, handle, line,
-                new PluginOutput(logger, stdoutSink, config.stderr()));
+                new PluginOutput(logger, stdoutSink, config.stderr()), null);
         try {
-            client.checkHealth();
+            client.checkHealth(HEALTH_TIMEOUT);
         } catch (PluginUnavailableException e) {
             client.channel.shutdownNow();
             client.broker.close();
@@ -226,6 +258,14 @@ public final class PluginClient implements AutoCloseable {
     /** The handshake the plugin printed (or the one reattached to). */
     public HandshakeLine handshake() {
         return handshake;
+    }
+
+    /**
+     * The certificate the plugin announced and must present on every connection, when the host
+     * talks to it over AutoMTLS ({@link ClientConfig#autoMtls()}); empty otherwise.
+     */
+    public java.util.Optional<java.security.cert.X509Certificate> pluginCertificate() {
+        return java.util.Optional.ofNullable(tls).map(MutualTls::peerCertificate);
     }
 
     /** The application protocol version both sides agreed on. */
@@ -291,25 +331,39 @@ public final class PluginClient implements AutoCloseable {
                     + exit.join().describe());
         }
         try {
-            checkHealth();
+            checkHealth(HEALTH_TIMEOUT);
         } catch (PluginUnavailableException e) {
             throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid()
                     + ") does not answer its health check: " + e.getMessage(), e.getCause());
         }
     }
 
-    private void checkHealth() {
+    private void checkHealth(Duration timeout) {
         try {
             HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .check(HealthCheckRequest.newBuilder().setService("plugin").build());
             if (response.getStatus() != HealthCheckResponse.ServingStatus.SERVING) {
                 LOG.warn("plugin '{}' reports health status {}", name, response.getStatus());
             }
         } catch (StatusRuntimeException e) {
-            throw new PluginUnavailableException(name, e.getStatus().getCode()
-                    + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : ""), e);
+            String reason = e.getStatus().getCode()
+                    + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : "");
+            String tlsFailure = tls != null ? tlsFailure(e) : null;
+            throw new PluginUnavailableException(name, reason + (tlsFailure != null ? ": TLS handshake failed: "
+                    + tlsFailure : ""), e);
         }
+    }
+
+    /** The innermost TLS error behind a failed call, which says why the peer was not trusted. */
+    private static String tlsFailure(Throwable error) {
+        String found = null;
+        for (Throwable cause = error; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof javax.net.ssl.SSLException || cause instanceof CertificateException) {
+                found = cause.getMessage();
+            }
+        }
+        return found;
     }
 
     /**

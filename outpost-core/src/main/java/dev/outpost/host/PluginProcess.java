@@ -61,8 +61,9 @@ final class PluginProcess {
         stderrReader.start();
     }
 
-    /** Launches the plugin's command with the go-plugin environment. */
-    static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger) {
+    /** Launches the plugin's command with the go-plugin environment plus {@code extraEnv}. */
+    static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger,
+                                Map<String, String> extraEnv) {
         Path socketDir;
         try {
             // A short private directory (0700) for the plugin's sockets: go-plugin >= 1.5 and Outpost
@@ -83,6 +84,7 @@ final class PluginProcess {
         env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
         env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
         env.put(PluginEnv.UNIX_SOCKET_DIR, socketDir.toString());
+        env.putAll(extraEnv);
         config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.redirectInput(config.stdin());
         Process process;

@@ -2,7 +2,9 @@ package dev.outpost.plugin;
 
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
+import dev.outpost.wire.AutoMtls;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.HandshakeLine;
 import dev.outpost.wire.Network;
@@ -33,6 +35,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -145,10 +149,25 @@ public final class PluginServer implements AutoCloseable {
         } else {
             listenAddress = null;
         }
+        AutoMtls.Identity identity = null;
+        MutualTls tls = null;
+        String hostCertificate = env.get(PluginEnv.CLIENT_CERT);
+        if (hostCertificate != null && !hostCertificate.isEmpty()) {
+            try {
+                // The host asked for AutoMTLS: trust exactly its certificate, answer with our own.
+                X509Certificate host = AutoMtls.parsePem(hostCertificate);
+                identity = AutoMtls.generate();
+                tls = MutualTls.of(identity, host, "host");
+            } catch (CertificateException e) {
+                deleteRecursively(socketDir);
+                throw new IllegalStateException(PluginEnv.CLIENT_CERT + " holds no valid certificate: "
+                        + e.getMessage(), e);
+            }
+        }
         Path brokerDir = socketDir;
         GrpcBroker broker = new GrpcBroker("plugin", () -> brokerDir != null
                 ? socketAddress(brokerDir.resolve("broker-" + brokerSockets.incrementAndGet() + ".sock"))
-                : new InetSocketAddress("127.0.0.1", 0), GrpcBroker.DEFAULT_DIAL_TIMEOUT);
+                : new InetSocketAddress("127.0.0.1", 0), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err));
 
@@ -187,18 +206,21 @@ public final class PluginServer implements AutoCloseable {
         HandshakeLine line;
         try {
             if (config.network() == Network.UNIX) {
-                server = Transport.server(listenAddress, services);
+                server = Transport.server(listenAddress, services, tls);
                 Path socket = Path.of(((DomainSocketAddress) listenAddress).path());
                 restrictSocket(socket, env.get(PluginEnv.UNIX_SOCKET_GROUP));
                 line = HandshakeLine.grpc(version, Network.UNIX, socket.toString());
             } else {
-                server = listenTcp(env, services);
+                server = listenTcp(env, services, tls);
                 int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
                 line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + port);
             }
         } catch (IOException | RuntimeException e) {
             deleteRecursively(socketDir);
             throw e;
+        }
+        if (identity != null) {
+            line = line.withServerCert(identity.certificateDer());
         }
         if (env.containsKey(PluginEnv.MULTIPLEX_GRPC) && !env.get(PluginEnv.MULTIPLEX_GRPC).isEmpty()) {
             // Answer "false" so a multiplexing host fails with its clearest message.
@@ -281,7 +303,7 @@ public final class PluginServer implements AutoCloseable {
         Files.getFileAttributeView(socket.getParent(), PosixFileAttributeView.class).setGroup(principal);
     }
 
-    private static Server listenTcp(Map<String, String> env, List<ServerServiceDefinition> services)
+    private static Server listenTcp(Map<String, String> env, List<ServerServiceDefinition> services, MutualTls tls)
             throws IOException {
         int min = parsePort(env, PluginEnv.MIN_PORT);
         int max = parsePort(env, PluginEnv.MAX_PORT);
@@ -292,7 +314,7 @@ public final class PluginServer implements AutoCloseable {
         IOException last = null;
         for (int port = min; port <= max; port++) {
             try {
-                return Transport.server(new InetSocketAddress("127.0.0.1", port), services);
+                return Transport.server(new InetSocketAddress("127.0.0.1", port), services, tls);
             } catch (IOException e) {
                 if (!(e instanceof BindException) && !(e.getCause() instanceof BindException)) {
                     throw e;
