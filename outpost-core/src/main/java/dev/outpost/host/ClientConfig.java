@@ -47,6 +47,7 @@ public final class ClientConfig {
     private final String loggerName;
     private final boolean managed;
     private final boolean autoMtls;
+    private final Checksum checksum;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -77,6 +78,7 @@ public final class ClientConfig {
         this.loggerName = builder.loggerName != null ? builder.loggerName : "outpost.plugin." + name;
         this.managed = builder.managed;
         this.autoMtls = builder.autoMtls;
+        this.checksum = builder.checksum;
     }
 
     public static Builder builder() {
@@ -173,6 +175,53 @@ public final class ClientConfig {
         return autoMtls;
     }
 
+    /** The checksum the executable must have before it is launched, if one was set. */
+    public Optional<Checksum> checksum() {
+        return Optional.ofNullable(checksum);
+    }
+
+    /**
+     * The expected digest of the plugin's executable (go-plugin's {@code SecureConfig}).
+     *
+     * @param algorithm a {@link java.security.MessageDigest} algorithm, such as {@code SHA-256}
+     * @param expected  the digest the file must have
+     */
+    public record Checksum(String algorithm, byte[] expected) {
+        public Checksum {
+            Objects.requireNonNull(algorithm, "algorithm");
+            expected = Objects.requireNonNull(expected, "expected").clone();
+            try {
+                java.security.MessageDigest.getInstance(algorithm);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalArgumentException("unknown checksum algorithm \"" + algorithm + "\"", e);
+            }
+            if (expected.length == 0) {
+                throw new IllegalArgumentException("the expected checksum is empty");
+            }
+        }
+
+        @Override
+        public byte[] expected() {
+            return expected.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Checksum that && algorithm.equals(that.algorithm)
+                    && java.util.Arrays.equals(expected, that.expected);
+        }
+
+        @Override
+        public int hashCode() {
+            return algorithm.hashCode() * 31 + java.util.Arrays.hashCode(expected);
+        }
+
+        @Override
+        public String toString() {
+            return algorithm + ":" + java.util.HexFormat.of().formatHex(expected);
+        }
+    }
+
     /** Builds a {@link ClientConfig}. */
     public static final class Builder {
         private String name;
@@ -193,6 +242,7 @@ public final class ClientConfig {
         private String loggerName;
         private boolean managed = true;
         private boolean autoMtls;
+        private Checksum checksum;
 
         private Builder() {
         }
@@ -355,6 +405,23 @@ public final class ClientConfig {
          */
         public Builder autoMtls(boolean autoMtls) {
             this.autoMtls = autoMtls;
+            return this;
+        }
+
+        /**
+         * Refuse to launch the command unless its executable (the first element of the command,
+         * looked up on {@code PATH} as the operating system would) has this digest. The checked bytes
+         * are copied into the plugin's private socket directory (mode 0500) and that copy is launched,
+         * so replacing the original after the check changes nothing. It covers only that one file: a
+         * script's interpreter and whatever the program loads (for {@code java -jar app.jar}, the jar)
+         * are not checked; make the checked file the program itself.
+         *
+         * @param algorithm a {@link java.security.MessageDigest} algorithm, such as {@code SHA-256}
+         * @param expected  the digest the file must have
+         * @throws IllegalArgumentException when the algorithm is unknown or the digest empty
+         */
+        public Builder checksum(String algorithm, byte[] expected) {
+            this.checksum = new Checksum(algorithm, expected);
             return this;
         }
 

@@ -31,6 +31,15 @@ final class PluginProcess {
     /** A line that wants to be a handshake: it starts with a number and a bar. Anything else is noise. */
     private static final Pattern HANDSHAKE_CANDIDATE = Pattern.compile("^\\s*-?\\d+\\|.*");
     private static final int MAX_NOISE_LINES_KEPT = 5;
+    /** Noise lines logged one by one; a plugin flooding stdout before its handshake must not flood the log. */
+    private static final int MAX_NOISE_LINES_LOGGED = 20;
+    /**
+     * Every process a plugin starts inherits this variable; the host finds and kills them by it even
+     * when they were orphaned (their parent exited), as a process tree walk cannot.
+     */
+    static final String INSTANCE_ENV = "OUTPOST_PLUGIN_INSTANCE";
+    /** Test hook: runs after the checksum was verified and before the copy is launched. */
+    static volatile java.util.function.Consumer<Path> afterChecksumVerified = path -> { };
     private static final Logger LOG = LoggerFactory.getLogger(PluginProcess.class);
 
     private final String name;
@@ -43,10 +52,13 @@ final class PluginProcess {
     private final Thread stdoutReader;
     private final Thread stderrReader;
     private final Logger stdoutLogger;
+    private final String instance;
+    private final java.util.concurrent.atomic.AtomicLong noiseLines = new java.util.concurrent.atomic.AtomicLong();
 
     private PluginProcess(String name, List<String> command, Process process, Path socketDir, PluginOutput output,
-                          Logger stdoutLogger) {
+                          Logger stdoutLogger, String instance) {
         this.name = name;
+        this.instance = instance;
         this.command = command;
         this.process = process;
         this.socketDir = socketDir;
@@ -59,9 +71,16 @@ final class PluginProcess {
         stderrReader.setName("outpost-" + name + "-stderr");
         stdoutReader.start();
         stderrReader.start();
+        // A child that inherited stdout keeps the pipe open after the plugin exited, so the end of
+        // stdout may never come: the exit ends the wait too, after a moment for a line still in the pipe.
+        process.onExit().thenRun(() -> CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)
+                .execute(() -> handshake.completeExceptionally(new IOException("process exited"))));
     }
 
-    /** Launches the plugin's command with the go-plugin environment plus {@code extraEnv}. */
+    /**
+     * Launches the plugin's command with the go-plugin environment plus {@code extraEnv}, after
+     * verifying its checksum if the config has one.
+     */
     static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger,
                                 Map<String, String> extraEnv) {
         Path socketDir;
@@ -73,7 +92,12 @@ final class PluginProcess {
             throw new PluginStartException(config.name(), "plugin '" + config.name()
                     + "': cannot create a socket directory: " + e.getMessage(), List.of(), e);
         }
-        ProcessBuilder builder = new ProcessBuilder(config.command());
+        List<String> command = config.command();
+        if (config.checksum().isPresent()) {
+            command = new ArrayList<>(command);
+            command.set(0, Checksums.verifiedCopy(config, socketDir).toString());
+        }
+        ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         if (config.skipHostEnv()) {
             env.clear();
@@ -85,6 +109,8 @@ final class PluginProcess {
         env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
         env.put(PluginEnv.UNIX_SOCKET_DIR, socketDir.toString());
         env.putAll(extraEnv);
+        String instance = java.util.UUID.randomUUID().toString();
+        env.put(INSTANCE_ENV, instance);
         config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.redirectInput(config.stdin());
         Process process;
@@ -98,7 +124,7 @@ final class PluginProcess {
                     + config.command() + ": " + reason, List.of(), e);
         }
         LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), config.command());
-        return new PluginProcess(config.name(), config.command(), process, socketDir, output, stdoutLogger);
+        return new PluginProcess(config.name(), config.command(), process, socketDir, output, stdoutLogger, instance);
     }
 
     long pid() {
@@ -138,6 +164,10 @@ final class PluginProcess {
         if (!printed.isEmpty()) {
             message.append("\nit printed on stdout instead of a handshake:");
             printed.forEach(line -> message.append("\n  > ").append(line));
+            long more = noiseLines.get() - printed.size();
+            if (more > 0) {
+                message.append("\n  (and ").append(more).append(" more lines)");
+            }
         }
         return new PluginStartException(name, message.toString(), output.tail(), cause);
     }
@@ -175,6 +205,7 @@ final class PluginProcess {
             exit = awaitExit(Duration.ofSeconds(10));
         }
         descendants.forEach(ProcessHandle::destroyForcibly);
+        killStragglers();
         finish();
         return exit;
     }
@@ -185,7 +216,50 @@ final class PluginProcess {
         process.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         awaitExit(Duration.ofSeconds(10));
+        killStragglers();
         finish();
+    }
+
+    /**
+     * Kills what the plugin started and left behind, found by {@link #INSTANCE_ENV} in
+     * {@code /proc/<pid>/environ} (Linux; readable for this user's processes only). A child whose
+     * parent already exited is no longer a descendant, so {@link Process#descendants()} misses it.
+     */
+    void killStragglers() {
+        byte[] marker = (INSTANCE_ENV + "=" + instance + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long self = ProcessHandle.current().pid();
+        if (!Files.isDirectory(Path.of("/proc/self"))) {
+            return;
+        }
+        ProcessHandle.allProcesses().filter(p -> p.pid() != self).forEach(p -> {
+            byte[] environ;
+            try {
+                environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
+            } catch (IOException | SecurityException e) {
+                return;
+            }
+            if (indexOf(environ, marker) >= 0) {
+                LOG.warn("plugin '{}' left process {} running ({}); killing it", name, p.pid(),
+                        p.info().commandLine().orElse("?"));
+                p.destroyForcibly();
+            }
+        });
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            // The variable must start an entry, not end another one's value.
+            if (i == 0 || haystack[i - 1] == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void finish() {
@@ -239,7 +313,13 @@ final class PluginProcess {
         } else if (HANDSHAKE_CANDIDATE.matcher(line).matches()) {
             handshake.complete(line);
         } else {
-            stdoutLogger.warn("plugin '{}' printed on stdout before its handshake line: {}", name, line);
+            long count = noiseLines.incrementAndGet();
+            if (count <= MAX_NOISE_LINES_LOGGED) {
+                stdoutLogger.warn("plugin '{}' printed on stdout before its handshake line: {}", name, line);
+            } else if (count == MAX_NOISE_LINES_LOGGED + 1) {
+                stdoutLogger.warn("plugin '{}' keeps printing on stdout before its handshake line; "
+                        + "further lines are not logged", name);
+            }
             if (noise.size() < MAX_NOISE_LINES_KEPT) {
                 noise.add(line);
             }
