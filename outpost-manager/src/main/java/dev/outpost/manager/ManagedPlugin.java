@@ -335,7 +335,9 @@ final class ManagedPlugin {
                     + newSource.error().get(), List.of(), null);
         }
         PluginSource previous;
+        String before;
         synchronized (this) {
+            before = info().manifest().map(Manifest::version).orElse("?");
             previous = source;
             source = newSource;
         }
@@ -363,7 +365,6 @@ final class ManagedPlugin {
                 manager.execute(client::close);
                 throw new IllegalStateException("plugin '" + id + "' stopped during the reload");
             }
-            String before = info().manifest().map(Manifest::version).orElse("?");
             old = generation;
             generation = fresh;
             pluginManifest = freshManifest;

@@ -51,7 +51,8 @@ final class PluginDirectory {
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
                     List<String> defaultJvmOptions) {
-        this.directory = directory;
+        // Absolute: plugins are launched with their own folder as working directory.
+        this.directory = directory.toAbsolutePath().normalize();
         this.handshake = handshake;
         this.protocolVersions = protocolVersions;
         this.hostVersion = hostVersion;
