@@ -21,13 +21,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** The seed's plugin: two lights and a thermostat, served over Outpost. */
 public final class AmazingPlugin implements Iglu {
 
-    static final PluginManifest MANIFEST = new PluginManifest("amazing", "Amazing Plugin", "Someone Amazing", "v0.1.0");
     private static final PluginLogger LOG = PluginLogger.named("amazing");
 
+    private final PluginManifest manifest;
     private final Map<String, Device> devices = new ConcurrentHashMap<>();
     private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
 
-    AmazingPlugin() {
+    AmazingPlugin(String version) {
+        this.manifest = new PluginManifest("amazing", "Amazing Plugin", "Someone Amazing", version);
         Instant now = Instant.now();
         for (Device device : List.of(
                 new Device("hall-light", "Hall light", DeviceKind.LIGHT, DeviceState.OFF, now),
@@ -37,16 +38,20 @@ public final class AmazingPlugin implements Iglu {
         }
     }
 
+    /** {@code AmazingPlugin [--version V]}: V defaults to v0.1.0. */
     public static void main(String[] args) {
+        List<String> arguments = List.of(args);
+        int at = arguments.indexOf("--version");
+        String version = at >= 0 && at + 1 < arguments.size() ? arguments.get(at + 1) : "v0.1.0";
         PluginServer.serve(ServeConfig.builder()
                 .handshake(IgluPlugins.HANDSHAKE)
-                .plugin(IgluPlugins.PLUGIN_NAME, Iglu.class, new AmazingPlugin())
+                .plugin(IgluPlugins.PLUGIN_NAME, Iglu.class, new AmazingPlugin(version))
                 .build());
     }
 
     @Override
     public PluginManifest getManifest() {
-        return MANIFEST;
+        return manifest;
     }
 
     @Override
@@ -58,13 +63,13 @@ public final class AmazingPlugin implements Iglu {
     public Device setState(String deviceId, DeviceState state) throws UnknownDeviceException {
         Device current = devices.get(deviceId);
         if (current == null) {
-            throw new UnknownDeviceException("no device '" + deviceId + "' in plugin " + MANIFEST.id()
+            throw new UnknownDeviceException("no device '" + deviceId + "' in plugin " + manifest.id()
                     + " (it has " + devices.keySet().stream().sorted().toList() + ")");
         }
         Device updated = new Device(current.id(), current.name(), current.kind(), state, Instant.now());
         devices.put(deviceId, updated);
         LOG.info("device changed", "device", deviceId, "state", state);
-        DeviceEvent event = new DeviceEvent(MANIFEST.id(), updated, updated.updated());
+        DeviceEvent event = new DeviceEvent(manifest.id(), updated, updated.updated());
         for (DeviceListener listener : listeners) {
             try {
                 listener.onEvent(event);
