@@ -1,0 +1,57 @@
+package dev.outpost.cli;
+
+import dev.outpost.manager.PluginManager;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code outpost run DIR}: supervises every plugin of a directory, in any language, without knowing
+ * their interfaces: handshake, health, crash detection, restarts, reloads of changed files.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Supervise every plugin of DIR until Ctrl-C or SIGTERM. On a terminal, a live table; otherwise"
+                + " one line per state change: <id> <OLD> -> <NEW> [reason].")
+final class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    HandshakeOptionsMixin options;
+
+    @Parameters(paramLabel = "DIR", description = "The plugins directory.")
+    Path directory;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintStream out = System.out;
+        boolean terminal = System.console() != null;
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String signal : new String[] {"INT", "TERM"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), caught -> stop.countDown());
+        }
+        PluginManager.Builder builder = PluginManager.builder().directory(directory).handshake(options.handshake())
+                .watch(true);
+        options.versions().forEach(version -> builder.plugin(version, HandshakeOptions.ANY_NAME, HandshakeOptions.ANY));
+        try (PluginManager manager = builder.build()) {
+            manager.addListener(event -> {
+                if (terminal) {
+                    out.print("\033[H\033[2J");
+                    out.println("outpost run " + directory + "  (Ctrl-C stops every plugin)");
+                    StateTable.print(manager.plugins(), Map.of(), out);
+                    out.println();
+                }
+                out.println(event);
+                out.flush();
+            });
+            manager.start();
+            stop.await();
+            out.println("outpost: stopping " + manager.plugins().size() + " plugins");
+        }
+        out.println("outpost: stopped");
+        return 0;
+    }
+}
