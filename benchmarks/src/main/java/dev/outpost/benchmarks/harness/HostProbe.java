@@ -1,0 +1,168 @@
+package dev.outpost.benchmarks.harness;
+
+import com.google.protobuf.ByteString;
+import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.host.ClientConfig;
+import dev.outpost.host.PluginClient;
+import dev.outpost.interop.proto.GetRequest;
+import dev.outpost.interop.proto.KVGrpc;
+import dev.outpost.interop.proto.PutRequest;
+import dev.outpost.wire.HandshakeConfig;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Memory and scale of a Java host: {@code HostProbe [--plugins N] [--idle-ms MS] -- CMD [ARGS...]}, CMD a
+ * {@code proto.KV} plugin (handshake BASIC_PLUGIN=hello).
+ * <ol>
+ *   <li>Starts one plugin, does a Put and a Get, waits MS idle, then prints the plugin's RSS
+ *   ({@code /proc/PID/status} VmRSS) as {@code BENCH idle_plugin rss_mb=...} and this host's RSS, threads
+ *   and heap (after a GC) with that one plugin as {@code BENCH host plugins=1 ...}; stops it.</li>
+ *   <li>With N &gt; 0: starts N plugins at once (N threads calling {@link PluginClient#start}), timed until
+ *   the last start returned; one Get on each; idles MS; prints {@code BENCH host plugins=N ...}; closes
+ *   all N at once, timed until the last process has exited: {@code BENCH scale plugins=N start_s stop_s
+ *   plugins_rss_mb}.</li>
+ * </ol>
+ * Ends with {@code PASS ...} (exit 0) or {@code FAIL ...} (exit 1).
+ */
+public final class HostProbe {
+
+    private static final HandshakeConfig HANDSHAKE = HandshakeConfig.of(1, "BASIC_PLUGIN", "hello");
+
+    private HostProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int plugins = 0;
+        long idleMs = 2000;
+        List<String> command = new ArrayList<>();
+        int i = 0;
+        for (; i < args.length && !args[i].equals("--"); i++) {
+            switch (args[i]) {
+                case "--plugins" -> plugins = Integer.parseInt(args[++i]);
+                case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
+                default -> {
+                    System.err.println("usage: HostProbe [--plugins N] [--idle-ms MS] -- CMD [ARGS...]");
+                    System.exit(2);
+                }
+            }
+        }
+        for (i++; i < args.length; i++) {
+            command.add(args[i]);
+        }
+        ClientConfig config = ClientConfig.builder()
+                .name("kv")
+                .handshake(HANDSHAKE)
+                .command(command)
+                .plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))
+                .build();
+        try {
+            try (PluginClient one = PluginClient.start(config)) {
+                use(one);
+                Thread.sleep(idleMs);
+                System.out.printf(Locale.ROOT, "BENCH idle_plugin rss_mb=%.1f%n", rssKb(one.pid()) / 1024.0);
+                System.out.println(host(1));
+            }
+            if (plugins > 0) {
+                scale(config, plugins, idleMs);
+            }
+            System.out.println("PASS probe: idle plugin" + (plugins > 0 ? ", " + plugins + " plugins" : ""));
+        } catch (Exception e) {
+            System.out.println("FAIL probe: " + String.valueOf(e).replace('\n', ' '));
+            PluginClient.closeAll();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void scale(ClientConfig config, int plugins, long idleMs) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(plugins);
+        List<PluginClient> clients = new ArrayList<>();
+        try {
+            List<Future<PluginClient>> starts = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int p = 0; p < plugins; p++) {
+                starts.add(pool.submit(() -> PluginClient.start(config)));
+            }
+            Exception failure = null;
+            for (Future<PluginClient> start : starts) {
+                try {
+                    clients.add(start.get(300, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            long started = System.nanoTime() - t0;
+            if (failure != null) {
+                throw failure;
+            }
+            for (PluginClient client : clients) {
+                use(client);
+            }
+            Thread.sleep(idleMs);
+            long pluginsRssKb = 0;
+            for (PluginClient client : clients) {
+                pluginsRssKb += rssKb(client.pid());
+            }
+            System.out.println(host(plugins));
+            long t1 = System.nanoTime();
+            List<CompletableFuture<?>> stops = new ArrayList<>();
+            for (PluginClient client : clients) {
+                stops.add(CompletableFuture.runAsync(client::close, pool));
+            }
+            for (PluginClient client : clients) {
+                stops.add(client.onExit());
+            }
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
+            long stopped = System.nanoTime() - t1;
+            System.out.printf(Locale.ROOT, "BENCH scale plugins=%d start_s=%.2f stop_s=%.2f plugins_rss_mb=%.0f%n",
+                    plugins, started / 1e9, stopped / 1e9, pluginsRssKb / 1024.0);
+        } finally {
+            clients.forEach(PluginClient::close);
+            pool.shutdownNow();
+        }
+    }
+
+    /** A Put and a Get, so the plugin has served calls before it is measured. */
+    private static void use(PluginClient client) {
+        KVGrpc.KVBlockingStub kv = client.dispense("kv", KVGrpc.KVBlockingStub.class);
+        kv.put(PutRequest.newBuilder().setKey("hello").setValue(ByteString.copyFromUtf8("world")).build());
+        if (kv.get(GetRequest.newBuilder().setKey("hello").build()).getValue().size() != 5) {
+            throw new IllegalStateException("Get(\"hello\") did not return the 5 bytes put");
+        }
+    }
+
+    /** This host's RSS, threads (all, from /proc) and heap after a GC. */
+    private static String host(int plugins) throws IOException {
+        System.gc();
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        return String.format(Locale.ROOT, "BENCH host plugins=%d rss_mb=%.1f threads=%d heap_used_mb=%.1f heap_committed_mb=%.1f",
+                plugins, status("self", "VmRSS") / 1024.0, status("self", "Threads"), heap.getUsed() / 1048576.0,
+                heap.getCommitted() / 1048576.0);
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        return status(Long.toString(pid), "VmRSS");
+    }
+
+    /** A numeric field of /proc/PID/status (kB for memory fields). */
+    private static long status(String pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IOException("no " + field + " in /proc/" + pid + "/status");
+    }
+}
