@@ -6,12 +6,15 @@ import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
+import dev.outpost.plugin.PluginServer;
+import dev.outpost.plugin.ServeConfig;
 import dev.outpost.wire.AutoMtls;
 import dev.outpost.wire.PluginEnv;
 import dev.outpost.wire.HandshakeException;
 import dev.outpost.wire.HandshakeLine;
 import dev.outpost.wire.LineSplitter;
 import dev.outpost.wire.Network;
+import dev.outpost.wire.ProtocolVersions;
 import dev.outpost.wire.proto.ConnInfo;
 import dev.outpost.wire.proto.Empty;
 import dev.outpost.wire.proto.GRPCBrokerGrpc;
@@ -43,6 +46,7 @@ import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,6 +89,7 @@ public final class PluginClient implements AutoCloseable {
     private final String name;
     private final PluginProcess process;
     private final ProcessHandle reattached;
+    private final InProcess inProcess;
     private final HandshakeLine handshake;
     private final Map<String, GrpcPlugin<?>> plugins;
     private final ManagedChannel channel;
@@ -96,23 +101,34 @@ public final class PluginClient implements AutoCloseable {
     private volatile ClientCallStreamObserver<Empty> stdioCall;
     private final MutualTls tls;
 
+    /** A plugin served in this JVM by {@link #inProcess}, and the directory of the host's broker sockets. */
+    private record InProcess(PluginServer server, Path socketDir) {
+    }
+
     private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, HandshakeLine handshake,
                          PluginOutput output, MutualTls tls) {
+        this(config, process, reattached, null, handshake, output, tls);
+    }
+
+    private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, InProcess inProcess,
+                         HandshakeLine handshake, PluginOutput output, MutualTls tls) {
         this.config = config;
         this.name = config.name();
         this.process = process;
         this.reattached = reattached;
+        this.inProcess = inProcess;
         this.handshake = handshake;
         this.plugins = config.versionedPlugins().get(handshake.appVersion());
         long pid = pid();
         this.exit = process != null
                 ? process.process().onExit().thenApply(p -> new PluginExit(p.exitValue(), pid))
+                : inProcess != null ? inProcess.server().onTermination().thenApply(v -> new PluginExit(0, pid))
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
         this.tls = tls;
         this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
                 new PluginCalls(), new DefaultDeadline(config.callTimeout()));
-        Path brokerDir = process != null ? process.socketDir() : null;
+        Path brokerDir = process != null ? process.socketDir() : inProcess != null ? inProcess.socketDir() : null;
         this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         openBrokerStream();
         openStdioStream(output);
@@ -227,6 +243,104 @@ public final class PluginClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Serves {@code plugin} in this JVM and connects to it as to a launched plugin, for fast tests: the
+     * plugin's server ({@link PluginServer#start}) listens on a real Unix socket (loopback TCP where
+     * there are none) and the host talks to it through the same codec, broker (callbacks), deadlines,
+     * error mapping, health check and shutdown request as over a process. There is no process:
+     * {@link #pid()} is this JVM's, nothing goes through stdout or stderr pipes, and {@link #exited()}
+     * means the server has stopped. The magic cookies of both configs must match; the protocol version
+     * is negotiated as with a process, and {@link ClientConfig#autoMtls()} is honoured. {@link
+     * ClientConfig#command()} is ignored and may be empty.
+     *
+     * <p>{@link #close()} asks the plugin to shut down, stops its server and removes its sockets; it
+     * never signals any process. An in-process plugin has no {@link #reattachConfig()}.
+     *
+     * @throws PluginStartException when the cookies differ, the server cannot start, the versions are
+     *                              incompatible or the plugin does not answer its health check; the
+     *                              server is stopped when it is thrown
+     */
+    public static PluginClient inProcess(ClientConfig config, ServeConfig plugin) {
+        String name = config.name();
+        if (!config.handshake().magicCookieKey().equals(plugin.handshake().magicCookieKey())
+                || !config.handshake().magicCookieValue().equals(plugin.handshake().magicCookieValue())) {
+            throw new PluginStartException(name, "plugin '" + name + "' (in-process): the host's magic cookie "
+                    + config.handshake().magicCookieKey() + " does not match the plugin's "
+                    + plugin.handshake().magicCookieKey() + " (a launched plugin would refuse to start)",
+                    List.of(), null);
+        }
+        Path socketDir;
+        try {
+            socketDir = Files.createTempDirectory("outpost-");
+        } catch (IOException e) {
+            throw new PluginStartException(name, "plugin '" + name + "' (in-process): cannot create a socket "
+                    + "directory: " + e.getMessage(), List.of(), e);
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put(config.handshake().magicCookieKey(), config.handshake().magicCookieValue());
+        env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
+        env.put(PluginEnv.UNIX_SOCKET_DIR, socketDir.toString());
+        env.put(PluginEnv.MIN_PORT, Integer.toString(config.minPort()));
+        env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
+        AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
+        if (identity != null) {
+            env.put(PluginEnv.CLIENT_CERT, identity.certificatePem());
+        }
+        PluginServer server;
+        try {
+            server = PluginServer.start(plugin, env);
+        } catch (IOException | RuntimeException e) {
+            PluginProcess.deleteRecursively(socketDir);
+            throw new PluginStartException(name, "plugin '" + name + "' (in-process) cannot start its server: "
+                    + e.getMessage(), List.of(), e);
+        }
+        InProcess local = new InProcess(server, socketDir);
+        java.util.function.BiFunction<String, Throwable, PluginStartException> failure = (what, cause) -> {
+            server.close();
+            PluginProcess.deleteRecursively(socketDir);
+            return new PluginStartException(name, "plugin '" + name + "' (in-process) " + what, List.of(), cause);
+        };
+        HandshakeLine handshake = server.handshake();
+        String incompatibility = incompatibility(config, handshake);
+        if (incompatibility != null) {
+            throw failure.apply(incompatibility, null);
+        }
+        MutualTls tls = null;
+        if (identity != null) {
+            try {
+                tls = MutualTls.of(identity, AutoMtls.parseDer(handshake.serverCert().orElseThrow(
+                        () -> failure.apply("answered AutoMTLS without a certificate", null))),
+                        "plugin '" + name + "'");
+            } catch (CertificateException e) {
+                throw failure.apply("announced an invalid certificate: " + e.getMessage(), e);
+            }
+        }
+        Logger logger = LoggerFactory.getLogger(config.loggerName());
+        Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
+        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
+        PluginClient client;
+        try {
+            client = new PluginClient(config, null, null, local, handshake,
+                    new PluginOutput(logger, stdoutSink, config.stderr()), tls);
+        } catch (RuntimeException e) {
+            throw failure.apply("cannot be reached at " + handshake.network().wireName() + ":"
+                    + handshake.address() + ": " + e.getMessage(), e);
+        }
+        try {
+            client.checkHealth(config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout()
+                    : START_HEALTH_TIMEOUT);
+        } catch (PluginUnavailableException e) {
+            client.closing.set(true);
+            client.channel.shutdownNow();
+            client.broker.close();
+            throw failure.apply("does not answer its health check: " + e.getMessage(), e);
+        }
+        client.manage();
+        LOG.debug("plugin '{}' ready in-process at {}:{}, protocol version {}", name,
+                handshake.network().wireName(), handshake.address(), handshake.appVersion());
+        return client;
+    }
+
     private static String incompatibility(ClientConfig config, HandshakeLine handshake) {
         if (!config.versionedPlugins().containsKey(handshake.appVersion())) {
             return "speaks protocol version " + handshake.appVersion() + ", but the host speaks "
@@ -250,9 +364,14 @@ public final class PluginClient implements AutoCloseable {
         return name;
     }
 
-    /** The process id of the plugin. */
+    /** The process id of the plugin; this JVM's for a plugin served {@link #inProcess}. */
     public long pid() {
-        return process != null ? process.pid() : reattached.pid();
+        return process != null ? process.pid() : reattached != null ? reattached.pid() : ProcessHandle.current().pid();
+    }
+
+    /** Whether the plugin is served in this JVM ({@link #inProcess}) rather than by a process of its own. */
+    public boolean isInProcess() {
+        return inProcess != null;
     }
 
     /** The handshake the plugin printed (or the one reattached to). */
@@ -273,8 +392,15 @@ public final class PluginClient implements AutoCloseable {
         return handshake.appVersion();
     }
 
-    /** What {@link #reattach} needs to connect to this plugin from another host. */
+    /**
+     * What {@link #reattach} needs to connect to this plugin from another host.
+     *
+     * @throws IllegalStateException for a plugin served {@link #inProcess}: it lives and dies with this client
+     */
     public ReattachConfig reattachConfig() {
+        if (inProcess != null) {
+            throw new IllegalStateException("plugin '" + name + "' is served in-process and cannot be reattached to");
+        }
         return new ReattachConfig(handshake.network(), handshake.address(), pid(), handshake.appVersion());
     }
 
@@ -392,6 +518,10 @@ public final class PluginClient implements AutoCloseable {
             if (process != null) {
                 PluginExit result = process.stop(config.gracefulTimeout());
                 LOG.debug("plugin '{}' stopped: {}", name, result == null ? "still running" : result.describe());
+            } else if (inProcess != null) {
+                // Never a signal: the "process" is this JVM. Stopping the server is all there is.
+                inProcess.server().close();
+                PluginProcess.deleteRecursively(inProcess.socketDir());
             } else {
                 stopReattached();
             }
@@ -449,6 +579,10 @@ public final class PluginClient implements AutoCloseable {
         } catch (ExecutionException e) {
             return;
         }
+        if (reattached.pid() == ProcessHandle.current().pid()) {
+            LOG.warn("reattached plugin '{}' lives in this JVM (pid {}); not killing it", name, pid());
+            return;
+        }
         reattached.destroyForcibly();
     }
 
@@ -473,6 +607,8 @@ public final class PluginClient implements AutoCloseable {
             removeLeftoverSocket();
             if (process != null) {
                 PluginProcess.deleteRecursively(process.socketDir());
+            } else if (inProcess != null) {
+                PluginProcess.deleteRecursively(inProcess.socketDir());
             }
         }
     }

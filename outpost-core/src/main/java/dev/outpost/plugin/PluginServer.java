@@ -42,6 +42,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,6 +80,7 @@ public final class PluginServer implements AutoCloseable {
     private final StdioCapture stdio;
     private final long graceMillis;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private PluginServer(Server server, HandshakeLine handshake, Path socketDir, GrpcBroker broker, StdioCapture stdio,
@@ -249,6 +251,14 @@ public final class PluginServer implements AutoCloseable {
     }
 
     /**
+     * Completes once the server has stopped, whoever stopped it ({@link #close()}, or the host's
+     * shutdown request); completing it does not affect the server.
+     */
+    public CompletableFuture<Void> onTermination() {
+        return terminated.copy();
+    }
+
+    /**
      * Stops serving: ends the host's streams, lets in-flight calls finish within the grace period,
      * then removes the socket directory. Idempotent; concurrent callers return once it is done.
      */
@@ -272,6 +282,7 @@ public final class PluginServer implements AutoCloseable {
         } finally {
             deleteRecursively(socketDir);
             stopped.countDown();
+            terminated.complete(null);
         }
     }
 
