@@ -59,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             writeAmazing(plugins, jar, "v0.1.0");
             Path bundled = root.resolve("examples/iglu/plugins");
-            if (Files.isExecutable(Path.of("/usr/bin/python3")) && Files.isDirectory(bundled.resolve("python-sensor"))) {
+            if (pythonWithGrpc() && Files.isDirectory(bundled.resolve("python-sensor"))) {
                 copy(bundled.resolve("python-sensor"), plugins.resolve("python-sensor"));
             }
             if (Files.isExecutable(bundled.resolve("go-thermostat"))) {
@@ -188,6 +188,23 @@ final class DemoCommand implements Callable<Integer> {
                  "protocolVersions": [1]}
                 """.formatted(version, jar.toString().replace("\\", "\\\\"), version), StandardCharsets.UTF_8);
         Files.move(temporary, manifest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The Python plugin needs Debian's python3-grpcio; without it the demo runs the other plugins. */
+    private static boolean pythonWithGrpc() {
+        if (!Files.isExecutable(Path.of("/usr/bin/python3"))) {
+            return false;
+        }
+        try {
+            Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import grpc")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return probe.waitFor(20, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static Path defaultHome() {
