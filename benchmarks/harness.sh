@@ -113,7 +113,7 @@ for round in $(seq 1 "$ROUNDS"); do
   say "round $round/$ROUNDS: idle RSS of each plugin"
   record mem-go-plugin "$round" "${PROBE[@]}" --plugins 0 -- "$GO_PLUGIN"
   record mem-java-plugin "$round" "${PROBE[@]}" --plugins 0 -- "$JAVA_PLUGIN"
-  record mem-java-plugin-iface "$round" "${PROBE[@]}" --plugins 0 -- "$IFACE_PLUGIN"
+  record mem-java-plugin-iface "$round" "${PROBE[@]}" --plugins 0 --interface -- "$IFACE_PLUGIN"
 done
 
 say "scale: a Java host with $PLUGINS Java plugins"
@@ -123,6 +123,7 @@ if [[ "$OPTIONS" == 1 ]]; then
   # The Java plugin's JVM options, through OUTPOST_PLUGIN_JAVA_OPTS (honoured by interop/java-kv-plugin).
   JSA="$PEERS/kv-plugin.jsa"
   SMALL="-Xms8m -Xmx32m -XX:ReservedCodeCacheSize=16m"
+  ONE_ARENA="-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1"
   rm -f "$JSA"
   say "options: creating the AppCDS archive (-XX:ArchiveClassesAtExit, JDK 17)"
   OUTPOST_PLUGIN_JAVA_OPTS="$DEFAULT_OPTS -XX:ArchiveClassesAtExit=$JSA" "${JAVA_HOST[@]}" -- "$JAVA_PLUGIN" >>"$LOG" 2>&1 || true
@@ -133,11 +134,12 @@ if [[ "$OPTIONS" == 1 ]]; then
     [3-default+AppCDS]="$DEFAULT_OPTS -XX:SharedArchiveFile=$JSA"
     [4-default+small-heap]="$DEFAULT_OPTS $SMALL"
     [5-default+small-heap+AppCDS]="$DEFAULT_OPTS $SMALL -XX:SharedArchiveFile=$JSA"
+    [6-default+small-heap+AppCDS+1-netty-arena]="$DEFAULT_OPTS $SMALL -XX:SharedArchiveFile=$JSA $ONE_ARENA"
   )
   for name in $(printf '%s\n' "${!VARIANTS[@]}" | sort); do
     say "options: $name"
     echo "option variant $name: \`${VARIANTS[$name]}\`" >>"$META"
-    OUTPOST_PLUGIN_JAVA_OPTS="${VARIANTS[$name]}" record "opt-$name" 1 "${JAVA_HOST[@]}" --bench "$CALLS" --cold "$COLD" -- "$JAVA_PLUGIN"
+    OUTPOST_PLUGIN_JAVA_OPTS="${VARIANTS[$name]}" record "opt-$name" 1 "${JAVA_HOST[@]}" --bench "$((CALLS / 2))" --cold "$COLD" -- "$JAVA_PLUGIN"
     OUTPOST_PLUGIN_JAVA_OPTS="${VARIANTS[$name]}" record "opt-$name" 1 "${PROBE[@]}" --plugins 0 -- "$JAVA_PLUGIN"
   done
 fi

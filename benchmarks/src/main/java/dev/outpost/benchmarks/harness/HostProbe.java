@@ -1,6 +1,7 @@
 package dev.outpost.benchmarks.harness;
 
 import com.google.protobuf.ByteString;
+import dev.outpost.benchmarks.KeyValue;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
@@ -23,8 +24,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Memory and scale of a Java host: {@code HostProbe [--plugins N] [--idle-ms MS] -- CMD [ARGS...]}, CMD a
- * {@code proto.KV} plugin (handshake BASIC_PLUGIN=hello).
+ * Memory and scale of a Java host: {@code HostProbe [--plugins N] [--idle-ms MS] [--interface] -- CMD [ARGS...]},
+ * CMD a {@code proto.KV} plugin (handshake BASIC_PLUGIN=hello), or with {@code --interface} one serving the
+ * plain Java interface {@link KeyValue} (the benchmarks' {@code KeyValuePlugin}).
  * <ol>
  *   <li>Starts one plugin, does a Put and a Get, waits MS idle, then prints the plugin's RSS
  *   ({@code /proc/PID/status} VmRSS) as {@code BENCH idle_plugin rss_mb=...} and this host's RSS, threads
@@ -40,11 +42,15 @@ public final class HostProbe {
 
     private static final HandshakeConfig HANDSHAKE = HandshakeConfig.of(1, "BASIC_PLUGIN", "hello");
 
+    /** Whether the plugins serve {@link KeyValue} (interface mode) rather than {@code proto.KV}. */
+    private static volatile boolean interfaceMode;
+
     private HostProbe() {
     }
 
     public static void main(String[] args) throws Exception {
         int plugins = 0;
+        boolean iface = false;
         long idleMs = 2000;
         List<String> command = new ArrayList<>();
         int i = 0;
@@ -52,8 +58,12 @@ public final class HostProbe {
             switch (args[i]) {
                 case "--plugins" -> plugins = Integer.parseInt(args[++i]);
                 case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
+                case "--interface" -> {
+                    iface = true;
+                    interfaceMode = true;
+                }
                 default -> {
-                    System.err.println("usage: HostProbe [--plugins N] [--idle-ms MS] -- CMD [ARGS...]");
+                    System.err.println("usage: HostProbe [--plugins N] [--idle-ms MS] [--interface] -- CMD [ARGS...]");
                     System.exit(2);
                 }
             }
@@ -61,12 +71,9 @@ public final class HostProbe {
         for (i++; i < args.length; i++) {
             command.add(args[i]);
         }
-        ClientConfig config = ClientConfig.builder()
-                .name("kv")
-                .handshake(HANDSHAKE)
-                .command(command)
-                .plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))
-                .build();
+        ClientConfig.Builder builder = ClientConfig.builder().name("kv").handshake(HANDSHAKE).command(command);
+        ClientConfig config = (iface ? builder.plugin("kv", KeyValue.class)
+                : builder.plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))).build();
         try {
             try (PluginClient one = PluginClient.start(config)) {
                 use(one);
@@ -136,6 +143,14 @@ public final class HostProbe {
 
     /** A Put and a Get, so the plugin has served calls before it is measured. */
     private static void use(PluginClient client) {
+        if (interfaceMode) {
+            KeyValue kv = client.dispense("kv", KeyValue.class);
+            kv.put("hello", "world".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (kv.get("hello").length != 5) {
+                throw new IllegalStateException("get(\"hello\") did not return the 5 bytes put");
+            }
+            return;
+        }
         KVGrpc.KVBlockingStub kv = client.dispense("kv", KVGrpc.KVBlockingStub.class);
         kv.put(PutRequest.newBuilder().setKey("hello").setValue(ByteString.copyFromUtf8("world")).build());
         if (kv.get(GetRequest.newBuilder().setKey("hello").build()).getValue().size() != 5) {
