@@ -1,6 +1,7 @@
 package dev.outpost.host;
 
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.PluginSets;
 import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.PluginEnv;
@@ -51,13 +52,8 @@ public final class ClientConfig {
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
-        Map<Integer, Map<String, GrpcPlugin<?>>> sets = new TreeMap<>();
-        builder.versionedPlugins.forEach((version, set) ->
-                sets.put(version, Collections.unmodifiableMap(new LinkedHashMap<>(set))));
-        if (sets.isEmpty()) {
-            throw new IllegalArgumentException("register at least one plugin type with plugin(name, GrpcPlugin)");
-        }
-        this.versionedPlugins = Collections.unmodifiableMap(sets);
+        this.versionedPlugins = PluginSets.freeze(builder.versionedPlugins,
+                "register at least one plugin type with plugin(name, GrpcPlugin)");
         this.command = List.copyOf(builder.command);
         this.name = builder.name != null ? builder.name
                 : command.isEmpty() ? "plugin" : Path.of(command.get(0)).getFileName().toString();
@@ -269,15 +265,7 @@ public final class ClientConfig {
 
         /** Accepts {@code plugin} as {@code name} when the plugin speaks protocol {@code version}. */
         public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
-            requireText(name, "plugin name");
-            Objects.requireNonNull(plugin, "plugin");
-            if (version < 1) {
-                throw new IllegalArgumentException("protocol version must be at least 1, got " + version);
-            }
-            Map<String, GrpcPlugin<?>> set = versionedPlugins.computeIfAbsent(version, v -> new LinkedHashMap<>());
-            if (set.putIfAbsent(name, plugin) != null) {
-                throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
-            }
+            PluginSets.add(versionedPlugins, version, name, plugin);
             return this;
         }
 

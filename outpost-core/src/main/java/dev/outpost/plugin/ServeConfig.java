@@ -1,13 +1,12 @@
 package dev.outpost.plugin;
 
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.Network;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -25,13 +24,7 @@ public final class ServeConfig {
 
     private ServeConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
-        Map<Integer, Map<String, GrpcPlugin<?>>> sets = new TreeMap<>();
-        builder.versionedPlugins.forEach((version, set) ->
-                sets.put(version, Collections.unmodifiableMap(new LinkedHashMap<>(set))));
-        if (sets.isEmpty()) {
-            throw new IllegalArgumentException("a plugin must serve at least one plugin");
-        }
-        this.versionedPlugins = Collections.unmodifiableMap(sets);
+        this.versionedPlugins = PluginSets.freeze(builder.versionedPlugins, "a plugin must serve at least one plugin");
         this.network = builder.network != null ? builder.network
                 : Transport.unixSocketsAvailable() ? Network.UNIX : Network.TCP;
         this.shutdownGrace = builder.shutdownGrace;
@@ -86,15 +79,7 @@ public final class ServeConfig {
 
         /** Serves {@code plugin} as {@code name} in application protocol {@code version}. */
         public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
-            Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(plugin, "plugin");
-            if (version < 1) {
-                throw new IllegalArgumentException("protocol version must be at least 1, got " + version);
-            }
-            Map<String, GrpcPlugin<?>> set = versionedPlugins.computeIfAbsent(version, v -> new LinkedHashMap<>());
-            if (set.putIfAbsent(name, plugin) != null) {
-                throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
-            }
+            PluginSets.add(versionedPlugins, version, name, plugin);
             return this;
         }
 
