@@ -281,19 +281,8 @@ final class ManagedPlugin {
 
     /** Waits (bounded) for a launch in progress to end, so that stopping leaves no process behind. */
     private synchronized void awaitLaunch() {
-        long deadline = System.nanoTime() + manager.startTimeout().plusSeconds(5).toNanos();
-        while (launching) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                LOG.warn("plugin '{}': still launching while being stopped", id);
-                return;
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        if (!waitUntil(() -> !launching, manager.startTimeout().plusSeconds(5))) {
+            LOG.warn("plugin '{}': still launching while being stopped", id);
         }
     }
 
@@ -378,21 +367,28 @@ final class ManagedPlugin {
 
     /** Waits (bounded) until no call runs on {@code old} any more; new calls already go elsewhere. */
     private synchronized void drain(Generation old) {
-        long deadline = System.nanoTime() + manager.drainTimeout().toNanos();
-        while (old.inFlight > 0) {
+        if (!waitUntil(() -> old.inFlight == 0, manager.drainTimeout())) {
+            LOG.warn("plugin '{}': {} calls still running on pid {} after {} ms; stopping it anyway", id,
+                    old.inFlight, old.client.pid(), manager.drainTimeout().toMillis());
+        }
+    }
+
+    /** Waits on this monitor, at most {@code timeout}, until {@code done}; false on timeout or interrupt. */
+    private boolean waitUntil(java.util.function.BooleanSupplier done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                LOG.warn("plugin '{}': {} calls still running on pid {} after {} ms; stopping it anyway", id,
-                        old.inFlight, old.client.pid(), manager.drainTimeout().toMillis());
-                return;
+                return false;
             }
             try {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return true;
     }
 
     /**
