@@ -154,7 +154,7 @@ public final class PluginManager implements AutoCloseable {
         if (config.types.values().stream().noneMatch(set -> set.containsKey(name))) {
             throw new IllegalArgumentException("plugin type \"" + name + "\" is not registered with this manager");
         }
-        return StableHandle.create(plugin, name, type, config.unavailableWait);
+        return StableHandle.create(plugin, name, type, config.unavailableWait, this::callMade);
     }
 
     /** The plugin's current process, for protobuf clients and the like; empty while it is not running. */
@@ -212,6 +212,16 @@ public final class PluginManager implements AutoCloseable {
         PluginSource fresh = directory.read(plugin.source().path())
                 .orElseThrow(() -> new IllegalStateException("plugin '" + id + "' is gone from " + directory.directory()));
         plugin.reload(fresh);
+    }
+
+    private void callMade(String pluginId, String method, Duration duration, Throwable failure) {
+        for (CallListener listener : config.callListeners) {
+            try {
+                listener.onCall(pluginId, method, duration, failure);
+            } catch (RuntimeException e) {
+                LOG.warn("call listener failed", e);
+            }
+        }
     }
 
     public void addListener(PluginListener listener) {
@@ -425,6 +435,7 @@ public final class PluginManager implements AutoCloseable {
         private ManifestReader manifestReader;
         private int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
         private final List<PluginListener> listeners = new ArrayList<>();
+        private final List<CallListener> callListeners = new CopyOnWriteArrayList<>();
 
         private Builder() {
         }
@@ -557,6 +568,12 @@ public final class PluginManager implements AutoCloseable {
 
         public Builder listener(PluginListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Told of every call through {@link #dispense} handles, e.g. {@code metrics.PluginMetrics}. */
+        public Builder callListener(CallListener listener) {
+            callListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

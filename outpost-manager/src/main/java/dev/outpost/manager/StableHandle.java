@@ -18,17 +18,19 @@ final class StableHandle implements InvocationHandler {
     private final String name;
     private final Class<?> type;
     private final Duration wait;
+    private final CallListener calls;
 
-    private StableHandle(ManagedPlugin plugin, String name, Class<?> type, Duration wait) {
+    private StableHandle(ManagedPlugin plugin, String name, Class<?> type, Duration wait, CallListener calls) {
         this.plugin = plugin;
         this.name = name;
         this.type = type;
         this.wait = wait;
+        this.calls = calls;
     }
 
-    static <T> T create(ManagedPlugin plugin, String name, Class<T> type, Duration wait) {
+    static <T> T create(ManagedPlugin plugin, String name, Class<T> type, Duration wait, CallListener calls) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                new StableHandle(plugin, name, type, wait)));
+                new StableHandle(plugin, name, type, wait, calls)));
     }
 
     @Override
@@ -43,18 +45,29 @@ final class StableHandle implements InvocationHandler {
         if (method.isDefault()) {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
-        ManagedPlugin.Generation generation = plugin.enter(wait);
+        long started = System.nanoTime();
+        Throwable failure = null;
+        ManagedPlugin.Generation generation = null;
         try {
+            generation = plugin.enter(wait);
             Object result = method.invoke(generation.dispense(name, type), args);
             plugin.callSucceeded(generation);
             return result;
         } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof PluginTimeoutException timeout) {
+            failure = e.getCause();
+            if (failure instanceof PluginTimeoutException timeout) {
                 plugin.callTimedOut(generation, timeout);
             }
-            throw e.getCause();
+            throw failure;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
-            plugin.exit(generation);
+            if (generation != null) {
+                plugin.exit(generation);
+            }
+            calls.onCall(plugin.id(), type.getSimpleName() + "." + method.getName(),
+                    Duration.ofNanos(System.nanoTime() - started), failure);
         }
     }
 }
