@@ -28,10 +28,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <pre>{@code
  * class AmazingPluginTest {
- *     // served in this JVM: fast, and the implementation is reachable from the test
+ *     // served in this JVM: fast, with the same codec, callbacks and errors as a process
  *     @RegisterExtension
  *     static final PluginExtension amazing = PluginExtension.inProcess(IgluPlugins.HANDSHAKE)
- *             .plugin(IgluPlugins.PLUGIN_NAME, Iglu.class, () -> new AmazingPlugin("v0.1.0"))
+ *             .plugin(IgluPlugins.PLUGIN_NAME, Iglu.class, new AmazingPlugin("v0.1.0"))
  *             .build();
  *
  *     @Test
