@@ -10,6 +10,7 @@
 # with 50 Java plugins (start, stop, RSS, threads, heap) and the Java plugin's JVM options.
 # Writes benchmarks/results/{results.md,results.csv,latency.png,raw.txt}; logs go to
 # benchmarks/target/harness.log. Settings (environment): ROUNDS=3 CALLS=20000 COLD=10 CRASH=5 PLUGINS=50
+# SCALE_PAR=2*nproc (the scale test runs once with all PLUGINS started at once, once SCALE_PAR at a time)
 # OPTIONS=1 (0 skips the JVM-options section). Builds only what is missing: the jars
 # (./mvnw -q -DskipTests package) and the Go peers (interop/peers/build.sh into benchmarks/target/peers).
 set -euo pipefail
@@ -21,6 +22,7 @@ CALLS=${CALLS:-20000}
 COLD=${COLD:-10}
 CRASH=${CRASH:-5}
 PLUGINS=${PLUGINS:-50}
+SCALE_PAR=${SCALE_PAR:-$((2 * $(nproc)))}
 OPTIONS=${OPTIONS:-1}
 RESULTS="$ROOT/benchmarks/results"
 PEERS="$ROOT/benchmarks/target/peers"
@@ -77,7 +79,7 @@ busy=$(ps -eo pid,args | grep -e '[o]utpost-benchmarks.jar' -e '[p]lexus-classwo
   echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r)"
   echo "java: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
   echo "go: $(go version); go-plugin v1.0.1 (Debian), grpc-go $(sed -n 's/^const Version = "\(.*\)"/\1/p' /usr/share/gocode/src/google.golang.org/grpc/version.go 2>/dev/null)"
-  echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 2000 warm-up calls) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS"
+  echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 2000 warm-up calls) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS SCALE_PAR=$SCALE_PAR"
   echo "Java plugins' JVM options (java-kv-plugin's default, also used for the interface-mode plugin): \`$DEFAULT_OPTS\`; Java hosts: the JVM's defaults"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -n "$busy" ]]; then echo "WARNING: other Java builds or benchmarks were running at start: $(echo "$busy" | wc -l) process(es)"; fi
@@ -116,8 +118,10 @@ for round in $(seq 1 "$ROUNDS"); do
   record mem-java-plugin-iface "$round" "${PROBE[@]}" --plugins 0 --interface -- "$IFACE_PLUGIN"
 done
 
-say "scale: a Java host with $PLUGINS Java plugins"
+say "scale: a Java host with $PLUGINS Java plugins, all started at once"
 record scale 1 "${PROBE[@]}" --plugins "$PLUGINS" -- "$JAVA_PLUGIN"
+say "scale: a Java host with $PLUGINS Java plugins, $SCALE_PAR started at a time"
+record scale 2 "${PROBE[@]}" --plugins "$PLUGINS" --parallel "$SCALE_PAR" -- "$JAVA_PLUGIN"
 
 if [[ "$OPTIONS" == 1 ]]; then
   # The Java plugin's JVM options, through OUTPOST_PLUGIN_JAVA_OPTS (honoured by interop/java-kv-plugin).

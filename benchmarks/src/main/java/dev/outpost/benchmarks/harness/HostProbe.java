@@ -24,17 +24,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Memory and scale of a Java host: {@code HostProbe [--plugins N] [--idle-ms MS] [--interface] -- CMD [ARGS...]},
+ * Memory and scale of a Java host: {@code HostProbe [--plugins N [--parallel K]] [--idle-ms MS] [--interface] -- CMD [ARGS...]},
  * CMD a {@code proto.KV} plugin (handshake BASIC_PLUGIN=hello), or with {@code --interface} one serving the
  * plain Java interface {@link KeyValue} (the benchmarks' {@code KeyValuePlugin}).
  * <ol>
  *   <li>Starts one plugin, does a Put and a Get, waits MS idle, then prints the plugin's RSS
  *   ({@code /proc/PID/status} VmRSS) as {@code BENCH idle_plugin rss_mb=...} and this host's RSS, threads
  *   and heap (after a GC) with that one plugin as {@code BENCH host plugins=1 ...}; stops it.</li>
- *   <li>With N &gt; 0: starts N plugins at once (N threads calling {@link PluginClient#start}), timed until
- *   the last start returned; one Get on each; idles MS; prints {@code BENCH host plugins=N ...}; closes
- *   all N at once, timed until the last process has exited: {@code BENCH scale plugins=N start_s stop_s
- *   plugins_rss_mb}.</li>
+ *   <li>With N &gt; 0: starts N plugins, K at a time ({@code --parallel K}; by default all N at once), timed
+ *   until the last start returned or failed; one Get on each started; idles MS; prints (when all started)
+ *   {@code BENCH host plugins=N ...}; closes all at once, timed until the last process has exited:
+ *   {@code BENCH scale plugins=N parallel=K started failed start_s stop_s plugins_rss_mb}; FAIL if any start
+ *   failed.</li>
  * </ol>
  * Ends with {@code PASS ...} (exit 0) or {@code FAIL ...} (exit 1).
  */
@@ -50,6 +51,7 @@ public final class HostProbe {
 
     public static void main(String[] args) throws Exception {
         int plugins = 0;
+        int parallel = 0;
         boolean iface = false;
         long idleMs = 2000;
         List<String> command = new ArrayList<>();
@@ -58,12 +60,13 @@ public final class HostProbe {
             switch (args[i]) {
                 case "--plugins" -> plugins = Integer.parseInt(args[++i]);
                 case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
+                case "--parallel" -> parallel = Integer.parseInt(args[++i]);
                 case "--interface" -> {
                     iface = true;
                     interfaceMode = true;
                 }
                 default -> {
-                    System.err.println("usage: HostProbe [--plugins N] [--idle-ms MS] [--interface] -- CMD [ARGS...]");
+                    System.err.println("usage: HostProbe [--plugins N [--parallel K]] [--idle-ms MS] [--interface] -- CMD [ARGS...]");
                     System.exit(2);
                 }
             }
@@ -82,7 +85,7 @@ public final class HostProbe {
                 System.out.println(host(1));
             }
             if (plugins > 0) {
-                scale(config, plugins, idleMs);
+                scale(config, plugins, parallel > 0 ? Math.min(parallel, plugins) : plugins, idleMs);
             }
             System.out.println("PASS probe: idle plugin" + (plugins > 0 ? ", " + plugins + " plugins" : ""));
         } catch (Exception e) {
@@ -93,8 +96,8 @@ public final class HostProbe {
         System.exit(0);
     }
 
-    private static void scale(ClientConfig config, int plugins, long idleMs) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(plugins);
+    private static void scale(ClientConfig config, int plugins, int parallel, long idleMs) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
         List<PluginClient> clients = new ArrayList<>();
         try {
             List<Future<PluginClient>> starts = new ArrayList<>();
@@ -103,17 +106,16 @@ public final class HostProbe {
                 starts.add(pool.submit(() -> PluginClient.start(config)));
             }
             Exception failure = null;
+            int failed = 0;
             for (Future<PluginClient> start : starts) {
                 try {
                     clients.add(start.get(300, TimeUnit.SECONDS));
                 } catch (Exception e) {
+                    failed++;
                     failure = failure == null ? e : failure;
                 }
             }
             long started = System.nanoTime() - t0;
-            if (failure != null) {
-                throw failure;
-            }
             for (PluginClient client : clients) {
                 use(client);
             }
@@ -122,19 +124,27 @@ public final class HostProbe {
             for (PluginClient client : clients) {
                 pluginsRssKb += rssKb(client.pid());
             }
-            System.out.println(host(plugins));
+            if (failure == null) {
+                System.out.println(host(plugins));
+            }
             long t1 = System.nanoTime();
             List<CompletableFuture<?>> stops = new ArrayList<>();
+            ExecutorService stopPool = Executors.newFixedThreadPool(Math.max(1, clients.size()));
             for (PluginClient client : clients) {
-                stops.add(CompletableFuture.runAsync(client::close, pool));
+                stops.add(CompletableFuture.runAsync(client::close, stopPool));
             }
             for (PluginClient client : clients) {
                 stops.add(client.onExit());
             }
             CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
             long stopped = System.nanoTime() - t1;
-            System.out.printf(Locale.ROOT, "BENCH scale plugins=%d start_s=%.2f stop_s=%.2f plugins_rss_mb=%.0f%n",
-                    plugins, started / 1e9, stopped / 1e9, pluginsRssKb / 1024.0);
+            stopPool.shutdownNow();
+            System.out.printf(Locale.ROOT, "BENCH scale plugins=%d parallel=%d started=%d failed=%d start_s=%.2f stop_s=%.2f"
+                            + " plugins_rss_mb=%.0f%n", plugins, parallel, clients.size(), failed, started / 1e9,
+                    stopped / 1e9, pluginsRssKb / 1024.0);
+            if (failure != null) {
+                throw failure;
+            }
         } finally {
             clients.forEach(PluginClient::close);
             pool.shutdownNow();

@@ -220,12 +220,20 @@ public final class ResultsReport {
                     .append(" | ").append(f(median("scale", "host", "plugins", plugins, "heap_committed_mb"), 1)).append(" |\n");
         }
         b.append("\n## 6. Scale: 50 Java plugins on one Java host, started and stopped in parallel\n\n");
-        b.append("| plugins | start all (s) | stop all (s) | RSS of all plugins (MB) | cores |\n| ---: | ---: | ---: | ---: | ---: |\n");
-        b.append("| ").append(f(median("scale", "scale", null, null, "plugins"), 0)).append(" | ")
-                .append(f(median("scale", "scale", null, null, "start_s"), 2)).append(" | ")
-                .append(f(median("scale", "scale", null, null, "stop_s"), 2)).append(" | ")
-                .append(f(median("scale", "scale", null, null, "plugins_rss_mb"), 0)).append(" | ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" |\n");
+        b.append("Each start is `PluginClient.start` (launch, handshake, connect, health check with its default 10 s "
+                + "deadline); all started plugins are then closed at once. Run once with every start at once, once with "
+                + "a bounded number of starts at a time.\n\n");
+        b.append("| plugins | starts at a time | started | failed | start all (s) | stop all (s) | RSS of all started plugins (MB) | cores |\n");
+        b.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Row row : rows) {
+            if (row.pair().equals("scale") && row.what().equals("scale")) {
+                b.append("| ").append(f(row.num("plugins"), 0)).append(" | ").append(f(row.num("parallel"), 0))
+                        .append(" | ").append(f(row.num("started"), 0)).append(" | ").append(f(row.num("failed"), 0))
+                        .append(" | ").append(f(row.num("start_s"), 2)).append(" | ").append(f(row.num("stop_s"), 2))
+                        .append(" | ").append(f(row.num("plugins_rss_mb"), 0)).append(" | ")
+                        .append(Runtime.getRuntime().availableProcessors()).append(" |\n");
+            }
+        }
         List<String> variants = rows.stream().map(Row::pair).filter(p -> p.startsWith("opt-")).distinct().toList();
         if (!variants.isEmpty()) {
             b.append("\n## 7. Java plugin JVM options (`OUTPOST_PLUGIN_JAVA_OPTS`), Java host → Java plugin (protobuf)\n\n");
@@ -254,9 +262,19 @@ public final class ResultsReport {
         double crash = Math.max(median("java-java", "crash_detect", null, null, "p50_ms"),
                 median("java-go", "crash_detect", null, null, "p50_ms"));
         target(b, "crash detection under 50 ms (Java host, worst p50 of Go and Java plugin)", f(crash, 2) + " ms", crash < 50);
-        double start = median("scale", "scale", null, null, "start_s");
+        StringBuilder scale = new StringBuilder();
+        boolean scaleMet = false;
+        for (Row row : rows) {
+            if (row.pair().equals("scale") && row.what().equals("scale")) {
+                boolean all = row.num("failed") == 0;
+                scale.append(scale.length() > 0 ? "; " : "").append(f(row.num("parallel"), 0)).append(" at a time: ")
+                        .append(all ? f(row.num("start_s"), 2) + " s" : f(row.num("failed"), 0) + " of "
+                                + f(row.num("plugins"), 0) + " failed to start (" + f(row.num("start_s"), 2) + " s)");
+                scaleMet |= all && row.num("start_s") < 10;
+            }
+        }
         target(b, "50 plugins start in under 10 s on " + Runtime.getRuntime().availableProcessors() + " cores",
-                f(start, 2) + " s", start < 10);
+                scale.length() == 0 ? "–" : scale.toString(), scaleMet);
         return b.toString();
     }
 
