@@ -281,8 +281,9 @@ public final class PluginServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             deleteRecursively(socketDir);
-            stopped.countDown();
+            // Completed before the latch opens: whoever returns from close() or awaitTermination() sees it.
             terminated.complete(null);
+            stopped.countDown();
         }
     }
 
