@@ -57,7 +57,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,12 +144,9 @@ public final class PluginClient implements AutoCloseable {
         if (config.command().isEmpty()) {
             throw new IllegalArgumentException("plugin '" + config.name() + "': no command to launch");
         }
-        Logger logger = LoggerFactory.getLogger(config.loggerName());
-        Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
-        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
-        PluginOutput output = new PluginOutput(logger, stdoutSink, config.stderr());
+        PluginOutput output = PluginOutput.of(config);
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        PluginProcess process = PluginProcess.launch(config, output, stdoutLogger, identity == null ? Map.of()
+        PluginProcess process = PluginProcess.launch(config, output, PluginOutput.stdoutLogger(config), identity == null ? Map.of()
                 : Map.of(PluginEnv.CLIENT_CERT, identity.certificatePem()));
         String line = process.awaitHandshake(config.startTimeout());
         HandshakeLine handshake;
@@ -187,8 +183,7 @@ public final class PluginClient implements AutoCloseable {
                     + handshake.address() + ": " + e.getMessage(), e);
         }
         try {
-            client.checkHealth(config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout()
-                    : START_HEALTH_TIMEOUT);
+            client.checkHealth(startHealthTimeout(config));
         } catch (PluginUnavailableException e) {
             client.channel.shutdownNow();
             client.broker.close();
@@ -224,12 +219,9 @@ public final class PluginClient implements AutoCloseable {
                     + reattach.protocolVersion() + " is not configured (configured: "
                     + config.versionedPlugins().keySet() + ")", List.of(), null);
         }
-        Logger logger = LoggerFactory.getLogger(config.loggerName());
-        Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
-        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
         HandshakeLine line = HandshakeLine.grpc(reattach.protocolVersion(), reattach.network(), reattach.address());
         PluginClient client = new PluginClient(config, null, handle, line,
-                new PluginOutput(logger, stdoutSink, config.stderr()), null);
+                PluginOutput.of(config), null);
         try {
             client.checkHealth(HEALTH_TIMEOUT);
         } catch (PluginUnavailableException e) {
@@ -315,20 +307,16 @@ public final class PluginClient implements AutoCloseable {
                 throw failure.apply("announced an invalid certificate: " + e.getMessage(), e);
             }
         }
-        Logger logger = LoggerFactory.getLogger(config.loggerName());
-        Logger stdoutLogger = LoggerFactory.getLogger(config.loggerName() + ".stdout");
-        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
         PluginClient client;
         try {
             client = new PluginClient(config, null, null, local, handshake,
-                    new PluginOutput(logger, stdoutSink, config.stderr()), tls);
+                    PluginOutput.of(config), tls);
         } catch (RuntimeException e) {
             throw failure.apply("cannot be reached at " + handshake.network().wireName() + ":"
                     + handshake.address() + ": " + e.getMessage(), e);
         }
         try {
-            client.checkHealth(config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout()
-                    : START_HEALTH_TIMEOUT);
+            client.checkHealth(startHealthTimeout(config));
         } catch (PluginUnavailableException e) {
             client.closing.set(true);
             client.channel.shutdownNow();
@@ -339,6 +327,11 @@ public final class PluginClient implements AutoCloseable {
         LOG.debug("plugin '{}' ready in-process at {}:{}, protocol version {}", name,
                 handshake.network().wireName(), handshake.address(), handshake.appVersion());
         return client;
+    }
+
+    /** The first health check may take long (two cold JVMs, a TLS handshake), but never past the start timeout. */
+    private static Duration startHealthTimeout(ClientConfig config) {
+        return config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout() : START_HEALTH_TIMEOUT;
     }
 
     private static String incompatibility(ClientConfig config, HandshakeLine handshake) {

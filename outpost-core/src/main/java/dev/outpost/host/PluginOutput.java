@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 import org.slf4j.spi.LoggingEventBuilder;
 
@@ -31,6 +32,21 @@ final class PluginOutput {
         this.logger = logger;
         this.stdoutSink = stdoutSink;
         this.stderrCopy = stderrCopy;
+    }
+
+    /**
+     * The output of the plugin {@code config} describes: logs on {@link ClientConfig#loggerName()}, stdout
+     * to {@link ClientConfig#stdout()} or, by default, to that logger's {@code .stdout} child at INFO.
+     */
+    static PluginOutput of(ClientConfig config) {
+        Logger stdoutLogger = stdoutLogger(config);
+        Consumer<String> stdoutSink = config.stdout() != null ? config.stdout() : line -> stdoutLogger.info("{}", line);
+        return new PluginOutput(LoggerFactory.getLogger(config.loggerName()), stdoutSink, config.stderr());
+    }
+
+    /** The logger for what the plugin prints on stdout, and for stray lines before its handshake. */
+    static Logger stdoutLogger(ClientConfig config) {
+        return LoggerFactory.getLogger(config.loggerName() + ".stdout");
     }
 
     void stdout(String line) {
