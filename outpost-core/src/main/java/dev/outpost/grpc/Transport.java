@@ -27,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -48,7 +49,15 @@ public final class Transport {
      */
     private static final java.util.logging.Logger[] QUIET_LOGGERS;
 
+    /** Netty's system property for its buffer allocator's JFR events, under grpc's shaded package. */
+    static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+
     static {
+        // Netty 4.2 registers JFR events on its first buffer allocation, which initialises JFR: about
+        // 100 ms of every plugin's start and of a host's first connection. Off unless asked for.
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
         io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
                 io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         QUIET_LOGGERS = new java.util.logging.Logger[] {
@@ -156,6 +165,21 @@ public final class Transport {
             }
         }
         return current;
+    }
+
+    /**
+     * Stops the process-wide event loop threads; for a process that is about to exit. A thread blocked in
+     * native code ({@code epoll_wait}) holds the JVM's exit back by about 300 ms, in every plugin's stop.
+     */
+    public static void shutdownEventLoops() {
+        EventLoopGroup current;
+        synchronized (Transport.class) {
+            current = group;
+            group = null;
+        }
+        if (current != null) {
+            current.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
     }
 
     /** A factory of named daemon threads: Outpost's threads must never keep a JVM alive. */

@@ -129,6 +129,8 @@ public final class PluginServer implements AutoCloseable {
         });
         plugin.awaitTermination();
         plugin.close();
+        Transport.shutdownEventLoops();
+        LOG.debug("stopped, exiting");
         System.exit(0);
     }
 

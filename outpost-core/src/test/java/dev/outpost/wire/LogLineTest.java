@@ -2,6 +2,7 @@ package dev.outpost.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,26 @@ class LogLineTest {
             assertThat(line.message()).isEqualTo("stored");
             assertThat(line.module()).isEqualTo("kv");
             assertThat(line.fields()).containsExactly(Map.entry("key", "value"));
+        });
+    }
+
+    @Test
+    void timestampsHaveSixFractionalDigitsInUtc() {
+        assertThat(LogLine.timestamp(Instant.parse("2026-01-02T03:04:05.000007891Z")))
+                .isEqualTo("2026-01-02T03:04:05.000007Z");
+        assertThat(LogLine.timestamp(Instant.parse("0999-12-31T23:59:59.999999999Z")))
+                .isEqualTo("0999-12-31T23:59:59.999999Z");
+        assertThat(LogLine.timestamp(Instant.EPOCH)).isEqualTo("1970-01-01T00:00:00.000000Z");
+    }
+
+    @Test
+    void escapesMessagesAndFields() {
+        String json = LogLine.of(LogLevel.INFO, "", "a \"quoted\"\nline", Map.of("path", "C:\\x")).toJson();
+        assertThat(json).contains("\"@message\":\"a \\\"quoted\\\"\\nline\"", "\"path\":\"C:\\\\x\"")
+                .doesNotContain("@module");
+        assertThat(LogLine.parse(json)).hasValueSatisfying(line -> {
+            assertThat(line.message()).isEqualTo("a \"quoted\"\nline");
+            assertThat(line.fields()).containsExactly(Map.entry("path", "C:\\x"));
         });
     }
 
