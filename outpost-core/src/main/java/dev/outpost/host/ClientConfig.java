@@ -34,6 +34,7 @@ public final class ClientConfig {
     private final HandshakeConfig handshake;
     private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins;
     private final List<String> command;
+    private final JavaCommand javaCommand;
     private final Path workingDirectory;
     private final Map<String, String> env;
     private final boolean skipHostEnv;
@@ -54,8 +55,10 @@ public final class ClientConfig {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
         this.versionedPlugins = PluginSets.freeze(builder.versionedPlugins,
                 "register at least one plugin type with plugin(name, GrpcPlugin)");
-        this.command = List.copyOf(builder.command);
+        this.javaCommand = builder.javaCommand;
+        this.command = javaCommand != null ? javaCommand.command() : List.copyOf(builder.command);
         this.name = builder.name != null ? builder.name
+                : javaCommand != null ? javaCommand.defaultName()
                 : command.isEmpty() ? "plugin" : Path.of(command.get(0)).getFileName().toString();
         this.workingDirectory = builder.workingDirectory;
         this.env = Collections.unmodifiableMap(new LinkedHashMap<>(builder.env));
@@ -98,6 +101,11 @@ public final class ClientConfig {
     /** The command and its arguments; empty for a config only used to reattach. */
     public List<String> command() {
         return command;
+    }
+
+    /** The Java plugin's command, when the plugin was given as one (see {@link JavaCommand}). */
+    public Optional<JavaCommand> javaCommand() {
+        return Optional.ofNullable(javaCommand);
     }
 
     public Optional<Path> workingDirectory() {
@@ -224,6 +232,7 @@ public final class ClientConfig {
         private HandshakeConfig handshake;
         private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins = new TreeMap<>();
         private List<String> command = List.of();
+        private JavaCommand javaCommand;
         private Path workingDirectory;
         private final Map<String, String> env = new LinkedHashMap<>();
         private boolean skipHostEnv;
@@ -288,6 +297,7 @@ public final class ClientConfig {
         public Builder command(String program, String... args) {
             requireText(program, "command");
             this.command = concat(program, args);
+            this.javaCommand = null;
             return this;
         }
 
@@ -298,6 +308,17 @@ public final class ClientConfig {
             }
             requireText(command.get(0), "command");
             this.command = List.copyOf(command);
+            this.javaCommand = null;
+            return this;
+        }
+
+        /**
+         * A Java plugin in its own JVM, with small-process defaults and class data sharing: each start
+         * runs {@link JavaCommand}'s command for that moment. The name defaults to the jar's or the main class's.
+         */
+        public Builder command(JavaCommand command) {
+            this.javaCommand = Objects.requireNonNull(command, "command");
+            this.command = command.command();
             return this;
         }
 
@@ -424,7 +445,7 @@ public final class ClientConfig {
             return List.of(all);
         }
 
-        private static String requireText(String value, String what) {
+        static String requireText(String value, String what) {
             Objects.requireNonNull(value, what);
             if (value.isBlank()) {
                 throw new IllegalArgumentException(what + " must not be blank");

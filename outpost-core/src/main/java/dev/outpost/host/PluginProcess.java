@@ -92,10 +92,17 @@ final class PluginProcess {
             throw new PluginStartException(config.name(), "plugin '" + config.name()
                     + "': cannot create a socket directory: " + e.getMessage(), List.of(), e);
         }
-        List<String> command = config.command();
+        JavaCommand.Launch launch = config.javaCommand().map(JavaCommand::prepare)
+                .orElseGet(() -> new JavaCommand.Launch(config.command(), status -> { }));
+        List<String> command = launch.command();
         if (config.checksum().isPresent()) {
             command = new ArrayList<>(command);
-            command.set(0, Checksums.verifiedCopy(config, socketDir).toString());
+            try {
+                command.set(0, Checksums.verifiedCopy(config, socketDir).toString());
+            } catch (RuntimeException e) {
+                launch.exited().accept(-1);
+                throw e;
+            }
         }
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
@@ -117,13 +124,15 @@ final class PluginProcess {
         try {
             process = builder.start();
         } catch (IOException e) {
+            launch.exited().accept(-1);
             deleteRecursively(socketDir);
             String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
                     : e.getMessage();
             throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot launch "
                     + config.command() + ": " + reason, List.of(), e);
         }
-        LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), config.command());
+        process.onExit().thenAccept(exited -> launch.exited().accept(exited.exitValue()));
+        LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), command);
         return new PluginProcess(config.name(), config.command(), process, socketDir, output, stdoutLogger, instance);
     }
 

@@ -7,10 +7,10 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.fixtures.Gadget;
 import dev.outpost.fixtures.GadgetPlugin;
 import dev.outpost.fixtures.ImpostorPlugin;
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.fixtures.TestJvm;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
 import dev.outpost.wire.AutoMtls;
@@ -32,14 +32,14 @@ class AutoMtlsTest {
 
     private static ClientConfig.Builder gadget() {
         return ClientConfig.builder().name("gadget").handshake(GadgetPlugin.HANDSHAKE)
-                .command(JavaCommand.of(GadgetPlugin.class))
+                .command(TestJvm.of(GadgetPlugin.class))
                 .plugin("gadget", Gadget.class)
                 .autoMtls(true);
     }
 
     private static ClientConfig.Builder probe(Class<?> main) {
         return ClientConfig.builder().name("probe").handshake(ProbePlugin.HANDSHAKE)
-                .command(JavaCommand.of(main))
+                .command(TestJvm.of(main))
                 .plugin("probe", Probe.plugin())
                 .autoMtls(true);
     }

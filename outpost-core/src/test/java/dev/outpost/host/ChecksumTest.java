@@ -3,10 +3,10 @@ package dev.outpost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.fixtures.TestJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +29,7 @@ class ChecksumTest {
 
     /** A plugin script that records that it ran, then becomes the probe plugin. */
     private Path script(String name, String marker) throws IOException {
-        String java = JavaCommand.of(ProbePlugin.class).stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+        String java = TestJvm.of(ProbePlugin.class).stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
                 .collect(Collectors.joining(" "));
         Path file = dir.resolve(name);
         Files.writeString(file, "#!/bin/sh\necho " + marker + " > '" + dir.resolve("ran") + "'\nexec " + java + "\n");

@@ -7,12 +7,12 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import dev.outpost.fixtures.FloodPlugin;
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.SilentPlugin;
 import dev.outpost.fixtures.StubbornPlugin;
+import dev.outpost.fixtures.TestJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,7 +68,7 @@ class HostilePluginTest {
     @Test
     void aPluginFloodingStdoutAfterItsHandshakeStillAnswers() {
         AtomicLong lines = new AtomicLong();
-        try (PluginClient plugin = PluginClient.start(config(JavaCommand.of(FloodPlugin.class))
+        try (PluginClient plugin = PluginClient.start(config(TestJvm.of(FloodPlugin.class))
                 .stdout(line -> lines.incrementAndGet()).build())) {
             Probe.Client probe = plugin.dispense("probe", Probe.Client.class);
             await().atMost(Duration.ofSeconds(20)).until(() -> lines.get() > 50_000);
@@ -100,7 +100,7 @@ class HostilePluginTest {
 
     @Test
     void aPluginThatIgnoresShutdownAndSigtermIsKilled() {
-        PluginClient plugin = PluginClient.start(config(JavaCommand.of(StubbornPlugin.class))
+        PluginClient plugin = PluginClient.start(config(TestJvm.of(StubbornPlugin.class))
                 .gracefulTimeout(Duration.ofMillis(500)).build());
         assertThat(plugin.dispense("probe", Probe.Client.class).echo("hi")).isEqualTo("hi");
         long started = System.nanoTime();
@@ -114,7 +114,7 @@ class HostilePluginTest {
 
     @Test
     void aPluginThatListensButNeverAnswersFailsItsHealthCheck() {
-        ClientConfig config = config(JavaCommand.of(SilentPlugin.class)).startTimeout(Duration.ofSeconds(3)).build();
+        ClientConfig config = config(TestJvm.of(SilentPlugin.class)).startTimeout(Duration.ofSeconds(3)).build();
         long started = System.nanoTime();
         assertThatThrownBy(() -> PluginClient.start(config)).isInstanceOf(PluginStartException.class)
                 .hasMessageContaining("plugin 'hostile'")

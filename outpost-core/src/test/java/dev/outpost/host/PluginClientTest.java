@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.outpost.fixtures.CapturedLogs;
-import dev.outpost.fixtures.JavaCommand;
+import dev.outpost.fixtures.TestJvm;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
@@ -30,7 +30,7 @@ class PluginClientTest {
         return ClientConfig.builder()
                 .name("probe")
                 .handshake(ProbePlugin.HANDSHAKE)
-                .command(JavaCommand.of(ProbePlugin.class, args))
+                .command(TestJvm.of(ProbePlugin.class, args))
                 .plugin("probe", Probe.plugin());
     }
 
@@ -57,7 +57,7 @@ class PluginClientTest {
     @Test
     void negotiatesTheHighestCommonVersion() {
         ClientConfig config = ClientConfig.builder().name("probe").handshake(ProbePlugin.HANDSHAKE)
-                .command(JavaCommand.of(ProbePlugin.class, "--versions", "1,2,3"))
+                .command(TestJvm.of(ProbePlugin.class, "--versions", "1,2,3"))
                 .plugin(2, "probe", Probe.plugin())
                 .plugin(3, "probe", Probe.plugin())
                 .plugin(4, "probe", Probe.plugin())

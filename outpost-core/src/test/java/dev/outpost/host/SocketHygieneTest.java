@@ -3,10 +3,10 @@ package dev.outpost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.fixtures.TestJvm;
 import dev.outpost.wire.PluginEnv;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ class SocketHygieneTest {
 
     private static ClientConfig.Builder probe() {
         return ClientConfig.builder().name("probe").handshake(ProbePlugin.HANDSHAKE)
-                .command(JavaCommand.of(ProbePlugin.class)).plugin("probe", Probe.plugin());
+                .command(TestJvm.of(ProbePlugin.class)).plugin("probe", Probe.plugin());
     }
 
     @Test

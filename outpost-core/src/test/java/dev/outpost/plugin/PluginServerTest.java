@@ -2,10 +2,10 @@ package dev.outpost.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.ProbeHost;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.fixtures.TestJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,7 +21,7 @@ class PluginServerTest {
 
     @Test
     void withoutTheCookieAPluginExplainsItselfAndExits() throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(JavaCommand.of(ProbePlugin.class));
+        ProcessBuilder builder = new ProcessBuilder(TestJvm.of(ProbePlugin.class));
         builder.environment().remove(ProbePlugin.HANDSHAKE.magicCookieKey());
         Process process = builder.start();
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -60,7 +60,7 @@ class PluginServerTest {
     }
 
     private static Process startHost(String mode) throws IOException {
-        return new ProcessBuilder(JavaCommand.of(ProbeHost.class, mode))
+        return new ProcessBuilder(TestJvm.of(ProbeHost.class, mode))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 

@@ -12,8 +12,8 @@ import dev.outpost.fixtures.Gadget.Bean;
 import dev.outpost.fixtures.Gadget.Mode;
 import dev.outpost.fixtures.Gadget.Reading;
 import dev.outpost.fixtures.GadgetPlugin;
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.fixtures.TestJvm;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import io.grpc.CallOptions;
@@ -50,7 +50,7 @@ class InterfaceRemotingTest {
 
     static ClientConfig.Builder config() {
         return ClientConfig.builder().name("gadget").handshake(GadgetPlugin.HANDSHAKE)
-                .command(JavaCommand.of(GadgetPlugin.class))
+                .command(TestJvm.of(GadgetPlugin.class))
                 .plugin("gadget", Gadget.class);
     }
 

@@ -188,10 +188,10 @@ final class ManagedPlugin {
     private ClientConfig clientConfig() {
         PluginSource current = source();
         ClientConfig.Builder config = manager.clientTemplate(id)
-                .command(current.command())
                 .workingDirectory(current.workingDir())
                 .env(current.env())
                 .stderr(this::rememberStderr);
+        current.java().ifPresentOrElse(config::command, () -> config.command(current.command()));
         if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
             // Checked again at each launch: the file may have changed since the directory was read.
             String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());

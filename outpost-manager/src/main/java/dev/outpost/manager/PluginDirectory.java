@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.host.JavaCommand;
 import dev.outpost.wire.HandshakeConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,15 +49,17 @@ final class PluginDirectory {
     private final Set<Integer> protocolVersions;
     private final String hostVersion;
     private final List<String> defaultJvmOptions;
+    private final Path classDataCache;
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
-                    List<String> defaultJvmOptions) {
+                    List<String> defaultJvmOptions, Path classDataCache) {
         // Absolute: plugins are launched with their own folder as working directory.
         this.directory = directory.toAbsolutePath().normalize();
         this.handshake = handshake;
         this.protocolVersions = protocolVersions;
         this.hostVersion = hostVersion;
         this.defaultJvmOptions = defaultJvmOptions;
+        this.classDataCache = classDataCache;
     }
 
     Path directory() {
@@ -106,17 +109,16 @@ final class PluginDirectory {
         }
         if (name.endsWith(".jar")) {
             String id = name.substring(0, name.length() - 4);
-            List<String> command = new ArrayList<>(List.of(javaBinary()));
-            command.addAll(defaultJvmOptions);
-            command.addAll(List.of("-jar", entry.toString()));
-            return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.JAR, Optional.empty(), command,
-                    directory, Map.of(), Optional.empty(), Optional.empty(), fingerprint(entry))));
+            JavaCommand java = javaCommand(entry, defaultJvmOptions, List.of());
+            return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.JAR, Optional.empty(),
+                    java.command(), Optional.of(java), directory, Map.of(), Optional.empty(), Optional.empty(),
+                    fingerprint(entry))));
         }
         if (Files.isExecutable(entry)) {
             int dot = name.lastIndexOf('.');
             String id = dot > 0 ? name.substring(0, dot) : name;
             return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.EXECUTABLE, Optional.empty(),
-                    List.of(entry.toString()), directory, Map.of(), Optional.empty(), Optional.empty(),
+                    List.of(entry.toString()), Optional.empty(), directory, Map.of(), Optional.empty(), Optional.empty(),
                     fingerprint(entry))));
         }
         LOG.debug("skipping {}: not executable, not a jar, not a plugin folder", entry);
@@ -126,7 +128,7 @@ final class PluginDirectory {
     private PluginSource folder(Path folder, Path manifestFile) {
         String folderName = folder.getFileName().toString();
         PluginSource unreadable = new PluginSource(folderName, folder, PluginSource.Kind.FOLDER, Optional.empty(),
-                List.of(), folder, Map.of(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
+                List.of(), Optional.empty(), folder, Map.of(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
         Manifest manifest;
         try {
             manifest = JSON.readValue(manifestFile.toFile(), Manifest.class);
@@ -149,7 +151,7 @@ final class PluginDirectory {
                     + "\" must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         PluginSource known = new PluginSource(manifest.id(), folder, PluginSource.Kind.FOLDER, Optional.of(manifest),
-                List.of(), folder, manifest.env(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
+                List.of(), Optional.empty(), folder, manifest.env(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
         boolean hasCommand = !manifest.command().isEmpty();
         boolean hasJar = manifest.jar() != null && !manifest.jar().isBlank();
         if (hasCommand == hasJar) {
@@ -157,11 +159,12 @@ final class PluginDirectory {
         }
         List<String> command = new ArrayList<>();
         Path program;
+        JavaCommand java = null;
         if (hasJar) {
             program = folder.resolve(manifest.jar()).normalize();
-            command.add(javaBinary());
-            command.addAll(manifest.jvmOptions().isEmpty() ? defaultJvmOptions : manifest.jvmOptions());
-            command.addAll(List.of("-jar", program.toString()));
+            java = javaCommand(program, manifest.jvmOptions().isEmpty() ? defaultJvmOptions : manifest.jvmOptions(),
+                    manifest.args());
+            command.addAll(java.command());
         } else {
             String first = manifest.command().get(0);
             Path local = folder.resolve(first).normalize();
@@ -169,14 +172,14 @@ final class PluginDirectory {
             program = inFolder ? local : null;
             command.add(inFolder ? local.toString() : first);
             command.addAll(manifest.command().subList(1, manifest.command().size()));
+            command.addAll(manifest.args());
         }
-        command.addAll(manifest.args());
         if (program != null && !Files.isRegularFile(program)) {
             return known.failed(MANIFEST + ": " + (hasJar ? "jar " : "command ") + program + " does not exist");
         }
         String fingerprint = fingerprint(manifestFile) + (program != null ? "+" + fingerprint(program) : "");
         PluginSource source = new PluginSource(manifest.id(), folder, PluginSource.Kind.FOLDER, Optional.of(manifest),
-                List.copyOf(command), folder, manifest.env(), Optional.ofNullable(program), Optional.empty(),
+                List.copyOf(command), Optional.ofNullable(java), folder, manifest.env(), Optional.ofNullable(program), Optional.empty(),
                 fingerprint);
         return checked(source);
     }
@@ -245,8 +248,9 @@ final class PluginDirectory {
         }
     }
 
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private JavaCommand javaCommand(Path jar, List<String> jvmOptions, List<String> args) {
+        JavaCommand.Builder java = JavaCommand.jar(jar).jvmOptions(jvmOptions).args(args);
+        return (classDataCache != null ? java.classDataSharing(classDataCache) : java.noClassDataSharing()).build();
     }
 
     HandshakeConfig handshake() {

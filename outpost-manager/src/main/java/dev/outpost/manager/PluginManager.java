@@ -4,6 +4,7 @@ import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.Transport;
 import dev.outpost.host.ClientConfig;
+import dev.outpost.host.JavaCommand;
 import dev.outpost.host.PluginClient;
 import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
@@ -71,7 +72,7 @@ public final class PluginManager implements AutoCloseable {
         this.config = builder;
         Set<Integer> versions = new TreeSet<>(builder.types.keySet());
         this.directory = new PluginDirectory(builder.directory, builder.handshake, versions, builder.hostVersion,
-                builder.jvmOptions);
+                builder.jvmOptions, builder.classDataCache);
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
@@ -430,8 +431,8 @@ public final class PluginManager implements AutoCloseable {
         private Duration settleTime = Duration.ofMillis(500);
         private boolean watch;
         private String hostVersion = "0.0.0";
-        private List<String> jvmOptions = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-XX:CICompilerCount=1", "-Xshare:auto");
+        private List<String> jvmOptions = JavaCommand.DEFAULT_JVM_OPTIONS;
+        private Path classDataCache = JavaCommand.defaultCacheDirectory();
         private ManifestReader manifestReader;
         private int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
         private final List<PluginListener> listeners = new ArrayList<>();
@@ -545,9 +546,24 @@ public final class PluginManager implements AutoCloseable {
             return this;
         }
 
-        /** JVM options for jar plugins whose manifest gives none; default a small, quick-starting JVM. */
+        /** JVM options for jar plugins whose manifest gives none; default {@link JavaCommand#DEFAULT_JVM_OPTIONS}. */
         public Builder jvmOptions(List<String> options) {
             this.jvmOptions = List.copyOf(options);
+            return this;
+        }
+
+        /**
+         * Where jar plugins' class data archives are kept (see {@link JavaCommand}); default
+         * {@link JavaCommand#defaultCacheDirectory()}.
+         */
+        public Builder classDataSharing(Path cacheDirectory) {
+            this.classDataCache = Objects.requireNonNull(cacheDirectory, "cacheDirectory");
+            return this;
+        }
+
+        /** Starts jar plugins without class data sharing. */
+        public Builder noClassDataSharing() {
+            this.classDataCache = null;
             return this;
         }
 

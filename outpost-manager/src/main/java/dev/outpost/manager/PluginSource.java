@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.host.JavaCommand;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param kind        what kind of entry it is
  * @param manifest    its {@code plugin.json}, for a folder plugin
  * @param command     the command line to launch it
+ * @param java        the same for a jar plugin, with its class data sharing
  * @param workingDir  the directory to launch it in
  * @param env         extra environment variables
  * @param checked     the file whose checksum the manifest gives, if it gives one
@@ -20,7 +22,7 @@ import java.util.Optional;
  * @param fingerprint what changes when the plugin's files change
  */
 record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
-                    Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
+                    Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
                     String fingerprint) {
 
     /** The kinds of directory entries that are plugins. */
@@ -34,11 +36,11 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
     }
 
     PluginSource renamed(String newId) {
-        return new PluginSource(newId, path, kind, manifest, command, workingDir, env, checked, error, fingerprint);
+        return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint);
     }
 
     PluginSource failed(String reason) {
-        return new PluginSource(id, path, kind, manifest, command, workingDir, env, checked, Optional.of(reason),
+        return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, Optional.of(reason),
                 fingerprint);
     }
 }

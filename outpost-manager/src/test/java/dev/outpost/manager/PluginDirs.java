@@ -1,6 +1,6 @@
 package dev.outpost.manager;
 
-import dev.outpost.fixtures.JavaCommand;
+import dev.outpost.fixtures.TestJvm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,7 @@ final class PluginDirs {
 
     /** An executable script that runs the sensor plugin with {@code args}. */
     static Path script(Path dir, String name, String... args) throws IOException {
-        return script(dir, name, "exec " + quote(JavaCommand.of(SensorPlugin.class, args)));
+        return script(dir, name, "exec " + quote(TestJvm.of(SensorPlugin.class, args)));
     }
 
     /** An executable script with the given body. */
@@ -42,7 +42,7 @@ final class PluginDirs {
         Attributes attributes = manifest.getMainAttributes();
         attributes.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         attributes.put(Attributes.Name.MAIN_CLASS, SensorPlugin.class.getName());
-        List<String> command = JavaCommand.of(SensorPlugin.class);
+        List<String> command = TestJvm.of(SensorPlugin.class);
         String classpath = command.get(command.indexOf("-cp") + 1);
         attributes.put(Attributes.Name.CLASS_PATH, java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
                 .map(entry -> Path.of(entry).toUri().toString()).collect(Collectors.joining(" ")));
@@ -62,7 +62,7 @@ final class PluginDirs {
 
     /** A JSON list of the sensor plugin's command line. */
     static String commandJson(String... args) {
-        return JavaCommand.of(SensorPlugin.class, args).stream()
+        return TestJvm.of(SensorPlugin.class, args).stream()
                 .map(part -> "\"" + part.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
                 .collect(Collectors.joining(", ", "[", "]"));
     }

@@ -31,12 +31,16 @@ class PluginManagerTest {
     @TempDir
     Path dir;
 
+    @TempDir
+    Path classData;
+
     private final Events events = new Events();
     private PluginManager manager;
 
     private PluginManager.Builder builder() {
         return PluginManager.builder()
                 .directory(dir)
+                .classDataSharing(classData)
                 .handshake(SensorPlugin.HANDSHAKE)
                 .plugin("sensor", Sensor.class)
                 .hostVersion("1.5.0")
@@ -91,6 +95,15 @@ class PluginManagerTest {
         assertThat(manager.dispense("sensor-folder", "sensor", Sensor.class).read()).isEqualTo("reading from 2.1.0");
         assertThat(manager.dispense("sensor-jar", "sensor", Sensor.class).read()).isEqualTo("reading from 1.0.0");
         assertThat(events.moves("sensor-a")).containsExactly("LOADING -> STARTING", "STARTING -> RUNNING");
+
+        manager.close();
+        // A jar plugin's first clean stop records its class data for the next start (see JavaCommand).
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (var files = Files.list(classData)) {
+                assertThat(files.map(file -> file.getFileName().toString())).singleElement()
+                        .satisfies(name -> assertThat(name).startsWith("sensor-jar.jar-").endsWith(".jsa"));
+            }
+        });
     }
 
     @Test
@@ -137,7 +150,7 @@ class PluginManagerTest {
     void aGoodChecksumIsAccepted() throws Exception {
         Path folder = PluginDirs.folder(dir, "signed", "{}");
         Path run = PluginDirs.script(folder, "run", "exec " + PluginDirs.quote(
-                dev.outpost.fixtures.JavaCommand.of(SensorPlugin.class)));
+                dev.outpost.fixtures.TestJvm.of(SensorPlugin.class)));
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(run)));
         Files.writeString(folder.resolve("plugin.json"), "{\"id\": \"signed\", \"command\": [\"./run\"], \"sha256\": \""
                 + sha + "\"}");

@@ -3,8 +3,8 @@ package dev.outpost.examples.iglu.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.examples.iglu.amazing.AmazingPlugin;
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.fixtures.TestJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,7 +33,7 @@ class IgluHomeTest {
     @Test
     void supervisesJavaGoAndPythonPluginsAndSurvivesACrash(@TempDir Path plugins) throws Exception {
         Path amazing = plugins.resolve("amazing");
-        Files.writeString(amazing, "#!/bin/sh\nexec " + JavaCommand.of(AmazingPlugin.class).stream()
+        Files.writeString(amazing, "#!/bin/sh\nexec " + TestJvm.of(AmazingPlugin.class).stream()
                 .map(part -> "'" + part + "'").collect(Collectors.joining(" ")) + "\n");
         Files.setPosixFilePermissions(amazing, PosixFilePermissions.fromString("rwxr-xr-x"));
         copyFolder(IGLU.resolve("plugins/python-sensor"), plugins.resolve("python-sensor"));

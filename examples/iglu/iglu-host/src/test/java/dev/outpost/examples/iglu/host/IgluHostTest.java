@@ -3,8 +3,8 @@ package dev.outpost.examples.iglu.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.examples.iglu.amazing.AmazingPlugin;
-import dev.outpost.fixtures.JavaCommand;
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.fixtures.TestJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ class IgluHostTest {
     @Test
     void loadsTheAmazingPluginPrintsItsManifestAndDrivesADevice() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = IgluHost.run(JavaCommand.of(AmazingPlugin.class), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        int status = IgluHost.run(TestJvm.of(AmazingPlugin.class), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(status).as(out).isZero();
         assertThat(out)

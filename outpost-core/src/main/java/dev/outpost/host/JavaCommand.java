@@ -1,0 +1,371 @@
+package dev.outpost.host;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command that runs a Java plugin in its own JVM, with JVM options made for a small plugin process
+ * and class data sharing (AppCDS) set up by itself: the first start of a plugin records the classes it
+ * loaded into an archive when it stops cleanly, and every later start maps them instead of loading and
+ * verifying them again (a Java plugin's start from about 600 ms to about 270 ms on a 2-core machine;
+ * see the benchmarks). Pass it to {@link ClientConfig.Builder#command(JavaCommand)}.
+ *
+ * <pre>{@code
+ * ClientConfig config = ClientConfig.builder()
+ *         .handshake(HANDSHAKE)
+ *         .command(JavaCommand.jar(Path.of("plugins/thermostat.jar")).build())
+ *         .plugin("thermostat", Thermostat.class)
+ *         .build();
+ * }</pre>
+ *
+ * <p>Archives live in {@link #defaultCacheDirectory()} unless told otherwise, one per plugin jar, JDK
+ * and JVM options; a changed jar, JDK or option gets a new archive and the plugin's older ones are
+ * removed. The directory must belong to this user and be writable by nobody else (it is created 0700):
+ * the JVM maps an archive's classes without verifying them again. A class path with a directory in it
+ * cannot be archived (a JDK limit); such a command runs without an archive. JVM warnings go to the
+ * plugin's stderr, never to stdout, where the host expects the handshake.
+ */
+public final class JavaCommand {
+
+    /**
+     * JVM options for a plugin process when none are given: the serial collector and one C1 compiler
+     * thread (few threads, quick to start), a heap that starts at 8 MB and grows as needed (the JVM's own
+     * default commits 1/64 of the machine's memory up front), and gRPC's Netty buffers allocated per read
+     * instead of pooled in 2 MB chunks per thread. An idle plugin then takes about 58 MB instead of 110 MB.
+     */
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xss512k", "-Xms8m",
+            "-Dio.grpc.netty.useCustomAllocator=false", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
+
+    /** Keeps stdout clean for the handshake; the archive's own messages are not the plugin's business. */
+    private static final List<String> LOGGING = List.of(
+            "-Xlog:disable", "-Xlog:all=warning:stderr", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+
+    /** An archive being written by a JVM of another host is left alone for this long before it is retried. */
+    private static final Duration PART_EXPIRY = Duration.ofMinutes(10);
+
+    private static final Logger LOG = LoggerFactory.getLogger(JavaCommand.class);
+
+    /** Archives being recorded by plugins of this host: two first starts of one jar record it once. */
+    private static final Set<String> RECORDING = ConcurrentHashMap.newKeySet();
+
+    private final Path java;
+    private final List<String> jvmOptions;
+    private final List<Path> classPath;
+    private final Optional<String> mainClass;
+    private final List<String> args;
+    private final Optional<Path> cacheDirectory;
+
+    private JavaCommand(Builder builder) {
+        this.java = builder.java;
+        this.jvmOptions = builder.jvmOptions;
+        this.classPath = builder.classPath;
+        this.mainClass = Optional.ofNullable(builder.mainClass);
+        this.args = List.copyOf(builder.args);
+        this.cacheDirectory = Optional.ofNullable(builder.cacheDirectory);
+    }
+
+    /** A plugin packaged as an executable jar ({@code java -jar}). */
+    public static Builder jar(Path jar) {
+        return new Builder(List.of(jar.toAbsolutePath().normalize()), null);
+    }
+
+    /** A plugin run by its main class from a class path of jars ({@code java -cp … mainClass}). */
+    public static Builder mainClass(List<Path> classPath, String mainClass) {
+        if (classPath.isEmpty()) {
+            throw new IllegalArgumentException("classPath must not be empty");
+        }
+        return new Builder(classPath.stream().map(path -> path.toAbsolutePath().normalize()).toList(),
+                ClientConfig.Builder.requireText(mainClass, "mainClass"));
+    }
+
+    /** {@code $XDG_CACHE_HOME/outpost/cds}, or {@code ~/.cache/outpost/cds}. */
+    public static Path defaultCacheDirectory() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("outpost").resolve("cds");
+    }
+
+    /** The command without any archive option, as shown in logs and errors. */
+    public List<String> command() {
+        return command(List.of());
+    }
+
+    /** Where archives are kept, or empty when class data sharing is off. */
+    public Optional<Path> cacheDirectory() {
+        return cacheDirectory;
+    }
+
+    /** The JVM options, before the class path. */
+    public List<String> jvmOptions() {
+        return jvmOptions;
+    }
+
+    /** The jar's file name without {@code .jar}, or the main class's simple name. */
+    String defaultName() {
+        if (mainClass.isPresent()) {
+            return mainClass.get().substring(mainClass.get().lastIndexOf('.') + 1);
+        }
+        String file = classPath.get(0).getFileName().toString();
+        return file.endsWith(".jar") ? file.substring(0, file.length() - 4) : file;
+    }
+
+    @Override
+    public String toString() {
+        return String.join(" ", command());
+    }
+
+    private List<String> command(List<String> archiveOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(LOGGING);
+        command.addAll(jvmOptions);
+        command.addAll(archiveOptions);
+        if (mainClass.isPresent()) {
+            command.add("-cp");
+            command.add(String.join(":", classPath.stream().map(Path::toString).toList()));
+            command.add(mainClass.get());
+        } else {
+            command.add("-jar");
+            command.add(classPath.get(0).toString());
+        }
+        command.addAll(args);
+        return List.copyOf(command);
+    }
+
+    /**
+     * The command for one start, and what to do when that process exits: with the archive when there is
+     * one; otherwise recording it, unless another start is already doing so.
+     */
+    Launch prepare() {
+        if (cacheDirectory.isEmpty()) {
+            return new Launch(command(), status -> { });
+        }
+        Optional<Archive> archive = archive(cacheDirectory.get());
+        if (archive.isEmpty()) {
+            return new Launch(command(), status -> { });
+        }
+        Archive target = archive.get();
+        if (Files.isRegularFile(target.file())) {
+            LOG.debug("{}: class data from {}", this, target.file());
+            return new Launch(command(List.of("-XX:SharedArchiveFile=" + target.file())), status -> { });
+        }
+        if (!RECORDING.add(target.file().toString())) {
+            return new Launch(command(), status -> { });
+        }
+        if (target.recordedElsewhere()) {
+            RECORDING.remove(target.file().toString());
+            return new Launch(command(), status -> { });
+        }
+        Path part = target.file().resolveSibling(target.file().getFileName() + "." + UUID.randomUUID() + ".part");
+        LOG.debug("{}: recording its class data into {} when it stops", this, target.file());
+        return new Launch(command(List.of("-XX:ArchiveClassesAtExit=" + part)), status -> {
+            try {
+                target.complete(part, status);
+            } finally {
+                RECORDING.remove(target.file().toString());
+            }
+        });
+    }
+
+    /** The archive for this command, or empty when it cannot have one (see the class comment). */
+    private Optional<Archive> archive(Path directory) {
+        try {
+            if (!privateDirectory(directory)) {
+                return Optional.empty();
+            }
+            MessageDigest key = MessageDigest.getInstance("SHA-256");
+            // The JDK: its binary and its module image (replaced by every JDK update).
+            Path home = java.toRealPath().getParent().getParent();
+            update(key, java.toRealPath().toString());
+            update(key, stamp(home.resolve("lib").resolve("modules")));
+            jvmOptions.forEach(option -> update(key, option));
+            for (Path entry : classPath) {
+                if (Files.isDirectory(entry)) {
+                    LOG.debug("{}: no class data sharing, {} is a directory", this, entry);
+                    return Optional.empty();
+                }
+                update(key, entry.toString());
+                update(key, stamp(entry));
+            }
+            mainClass.ifPresent(name -> update(key, name));
+            String digest = HexFormat.of().formatHex(key.digest(), 0, 10);
+            Path first = classPath.get(0);
+            String family = first.getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_") + "-"
+                    + HexFormat.of().formatHex(sha256(first.toString()), 0, 4) + "-";
+            return Optional.of(new Archive(directory, family, directory.resolve(family + digest + ".jsa")));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            LOG.debug("{}: no class data sharing: {}", this, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Creates the directory 0700, or checks that an existing one is this user's alone. */
+    private static boolean privateDirectory(Path directory) throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(directory.getParent());
+            try {
+                Files.createDirectory(directory,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another host created it: checked below like any existing directory
+            }
+        }
+        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        Set<PosixFilePermission> permissions = attributes.permissions();
+        boolean ours = attributes.isDirectory()
+                && attributes.owner().getName().equals(System.getProperty("user.name"))
+                && !permissions.contains(PosixFilePermission.GROUP_WRITE)
+                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
+        if (!ours) {
+            LOG.warn("not using class data sharing: {} must be a directory of {} that only its owner can write",
+                    directory, System.getProperty("user.name"));
+        }
+        return ours;
+    }
+
+    private static String stamp(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        return attributes.size() + "@" + attributes.lastModifiedTime().toMillis();
+    }
+
+    private static void update(MessageDigest digest, String text) {
+        digest.update(text.getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+    }
+
+    private static byte[] sha256(String text) throws NoSuchAlgorithmException {
+        return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One start's command, and what runs with its exit status once the process is gone. */
+    record Launch(List<String> command, IntConsumer exited) {
+    }
+
+    /** A plugin's archive: {@code family} is the same for every version of one plugin jar. */
+    private record Archive(Path directory, String family, Path file) {
+
+        /** Whether a JVM of another host is recording this archive now (or the directory cannot be read). */
+        boolean recordedElsewhere() {
+            Instant expiry = Instant.now().minus(PART_EXPIRY);
+            try (DirectoryStream<Path> parts = Files.newDirectoryStream(directory, file.getFileName() + ".*.part")) {
+                for (Path part : parts) {
+                    if (Files.getLastModifiedTime(part).toInstant().isAfter(expiry)) {
+                        return true;
+                    }
+                    Files.deleteIfExists(part);
+                }
+                return false;
+            } catch (IOException e) {
+                LOG.debug("cannot list {}: {}", directory, e.toString());
+                return true;
+            }
+        }
+
+        /** The JVM wrote the archive as it exited; only a clean exit's archive is complete. */
+        void complete(Path part, int status) {
+            try {
+                if (status != 0 || !Files.isRegularFile(part) || Files.size(part) == 0) {
+                    LOG.debug("no class data archive from the plugin's exit with status {}", status);
+                    Files.deleteIfExists(part);
+                    return;
+                }
+                try {
+                    Files.move(part, file, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(part, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+                LOG.debug("class data archive {} recorded", file);
+                try (DirectoryStream<Path> older = Files.newDirectoryStream(directory, family + "*.jsa")) {
+                    for (Path archive : older) {
+                        if (!archive.equals(file)) {
+                            Files.deleteIfExists(archive);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("class data archive {} not kept: {}", file, e.toString());
+            }
+        }
+    }
+
+    /** Builds a {@link JavaCommand}. */
+    public static final class Builder {
+        private final List<Path> classPath;
+        private final String mainClass;
+        private Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        private List<String> jvmOptions = DEFAULT_JVM_OPTIONS;
+        private final List<String> args = new ArrayList<>();
+        private Path cacheDirectory = defaultCacheDirectory();
+
+        private Builder(List<Path> classPath, String mainClass) {
+            this.classPath = List.copyOf(classPath);
+            this.mainClass = mainClass;
+        }
+
+        /** The {@code java} to run; default the host's own. */
+        public Builder java(Path java) {
+            this.java = Objects.requireNonNull(java, "java");
+            return this;
+        }
+
+        /** Replaces {@link #DEFAULT_JVM_OPTIONS} (e.g. a manifest's {@code -Xmx512m}). */
+        public Builder jvmOptions(List<String> options) {
+            this.jvmOptions = List.copyOf(options);
+            return this;
+        }
+
+        /** Adds arguments for the plugin's {@code main}. */
+        public Builder args(String... args) {
+            return args(List.of(args));
+        }
+
+        /** Adds arguments for the plugin's {@code main}. */
+        public Builder args(List<String> args) {
+            this.args.addAll(args);
+            return this;
+        }
+
+        /** Where to keep class data archives; default {@link #defaultCacheDirectory()}. */
+        public Builder classDataSharing(Path cacheDirectory) {
+            this.cacheDirectory = Objects.requireNonNull(cacheDirectory, "cacheDirectory");
+            return this;
+        }
+
+        /** Starts the plugin without class data sharing. */
+        public Builder noClassDataSharing() {
+            this.cacheDirectory = null;
+            return this;
+        }
+
+        public JavaCommand build() {
+            return new JavaCommand(this);
+        }
+    }
+}
