@@ -3,11 +3,16 @@ package dev.outpost.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.host.JavaCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Outpost against the real go-plugin library (Debian's v1.0.1) and a Python plugin, both ways:
@@ -38,6 +43,26 @@ class InteropIT {
     void javaHostServesCallbacksToGoPluginThroughTheBroker() throws Exception {
         assertThat(host(Peers.javaHost(), "--counter", "--", Peers.goPlugin()).passed().lastLine())
                 .contains("c=12 after Put 5+7, Sum calls on the host=2");
+    }
+
+    @Test
+    void theJavaPluginLauncherRecordsClassDataOnceAndUsesItAfter(@TempDir Path cache) throws Exception {
+        String script = Files.readString(Peers.INTEROP.resolve("java-plugin"));
+        assertThat(script).as("the launcher's default JVM options are JavaCommand's")
+                .contains("OUTPOST_PLUGIN_JAVA_OPTS-\"" + String.join(" ", JavaCommand.DEFAULT_JVM_OPTIONS) + "\"}");
+        Map<String, String> env = Map.of("OUTPOST_CDS_DIR", cache.toString());
+        List<String> command = List.of(Peers.javaHost(), "--", Peers.javaPlugin());
+        Peers.run(command, env, 120).passed();
+        // Written by the JVM as it exited; exec left no shell to move it into place: the next start does.
+        assertThat(names(cache)).singleElement().asString().matches("outpost-interop-\\d+\\.jsa\\.\\d+\\.part");
+        Peers.run(command, env, 120).passed();
+        assertThat(names(cache)).singleElement().asString().matches("outpost-interop-\\d+\\.jsa");
+    }
+
+    private static List<String> names(Path directory) throws Exception {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).toList();
+        }
     }
 
     @Test

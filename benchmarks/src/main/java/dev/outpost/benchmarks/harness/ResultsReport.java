@@ -208,7 +208,7 @@ public final class ResultsReport {
         b.append("| process | RSS MB | vs Go plugin |\n| --- | ---: | ---: |\n");
         double goRss = median("mem-go-plugin", "idle_plugin", null, null, "rss_mb");
         memRow(b, "idle Go plugin (go-kv-plugin)", "mem-go-plugin", goRss);
-        memRow(b, "idle Java plugin, protobuf (java-kv-plugin, launcher's default JVM options)", "mem-java-plugin", goRss);
+        memRow(b, "idle Java plugin, protobuf (java-kv-plugin: default JVM options, AppCDS)", "mem-java-plugin", goRss);
         memRow(b, "idle Java plugin, interface mode (same JVM options)", "mem-java-plugin-iface", goRss);
         b.append("\n| Java host (HostProbe, default JVM options) | RSS MB | threads | heap used MB (after GC) | heap committed MB |\n");
         b.append("| --- | ---: | ---: | ---: | ---: |\n");
@@ -236,7 +236,7 @@ public final class ResultsReport {
         }
         List<String> variants = rows.stream().map(Row::pair).filter(p -> p.startsWith("opt-")).distinct().toList();
         if (!variants.isEmpty()) {
-            b.append("\n## 7. Java plugin JVM options (`OUTPOST_PLUGIN_JAVA_OPTS`), Java host → Java plugin (protobuf)\n\n");
+            b.append("\n## 7. Java plugin JVM options and class data sharing (`OUTPOST_PLUGIN_JAVA_OPTS`, `OUTPOST_PLUGIN_CDS`), Java host → Java plugin (protobuf)\n\n");
             b.append("| variant | cold start p50 ms | cold start mean ms | idle RSS MB | Get p50 µs (1 caller) | Get mean µs |\n");
             b.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
             for (String v : variants) {
