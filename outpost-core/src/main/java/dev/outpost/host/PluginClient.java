@@ -126,7 +126,8 @@ public final class PluginClient implements AutoCloseable {
         exit.thenAccept(this::onExit);
         this.tls = tls;
         this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
-                new PluginCalls(), new DefaultDeadline(config.callTimeout()));
+                // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
+                new DefaultDeadline(config.callTimeout()), new PluginCalls());
         Path brokerDir = process != null ? process.socketDir() : inProcess != null ? inProcess.socketDir() : null;
         this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         openBrokerStream();
