@@ -284,7 +284,7 @@ func oneLine(s string) string {
 // ---- benchmarks (the same measurements and output lines as java-kv-host's KvHost.Bench) -----
 
 // benchWarmUp is the number of untimed Get calls before the timed ones.
-const benchWarmUp = 2000
+const benchWarmUp = 20000
 
 type benchOptions struct {
 	calls    int

@@ -265,7 +265,8 @@ public final class KvHost {
      * {@code --cold N}, {@code --crash N}) and what they run. Every result is one line
      * {@code BENCH <what> key=value...}, the same as go-kv-host prints, so both hosts are measured alike:
      * <ul>
-     *   <li>{@code --bench N}: after 2000 warm-up calls, N {@code Get} round trips from one caller, then
+     *   <li>{@code --bench N}: after 20000 warm-up calls (a JVM host compiles the call path with C2 over
+     *   about the first ten thousand), N {@code Get} round trips from one caller, then
      *   N (in all) from each P concurrent callers: {@code BENCH get callers=C calls=N p50_us p99_us mean_us
      *   calls_per_s}; each call is timed alone, calls/s is calls over the wall time of the run;</li>
      *   <li>{@code --cold N}: N fresh launches, each timed from just before the process is started to the
@@ -276,7 +277,7 @@ public final class KvHost {
      */
     public static final class Bench {
         /** Warm-up calls before any timed {@code Get}. */
-        public static final int WARM_UP = 2000;
+        public static final int WARM_UP = 20000;
 
         private Bench() {
         }
