@@ -103,7 +103,7 @@ record() {
 say "warm-up: recording the Java plugins' class data archives"
 for _ in 1 2; do
   "${JAVA_HOST[@]}" -- "$JAVA_PLUGIN" >>"$LOG" 2>&1 || say "WARNING: warm-up run of java-kv-plugin failed"
-  "${IFACE_HOST[@]}" -- "$IFACE_PLUGIN" >>"$LOG" 2>&1 || say "WARNING: warm-up run of the interface-mode plugin failed"
+  "${IFACE_HOST[@]}" --cold 1 -- "$IFACE_PLUGIN" >>"$LOG" 2>&1 || say "WARNING: warm-up run of the interface-mode plugin failed"
 done
 
 BENCH_ARGS=(--bench "$CALLS" --bench-par 4,16 --cold "$COLD" --crash "$CRASH")
@@ -133,12 +133,14 @@ if [[ "$OPTIONS" == 1 ]]; then
   # The Java plugin's JVM options (OUTPOST_PLUGIN_JAVA_OPTS) and class data sharing (OUTPOST_PLUGIN_CDS),
   # both honoured by interop/java-plugin. Each option set has its own archive, recorded by two warm-up runs.
   POOLED=$(sed 's/ -Dio.grpc.netty.useCustomAllocator=false -Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled//' <<<"$DEFAULT_OPTS")
+  TIERED=$(sed 's/-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1/-XX:CICompilerCount=2/' <<<"$DEFAULT_OPTS")
   declare -A VARIANTS=(
     [1-outpost-defaults+AppCDS]="$DEFAULT_OPTS|1"
     [2-outpost-defaults,no-AppCDS]="$DEFAULT_OPTS|0"
     [3-jvm-defaults,no-AppCDS]="|0"
     [4-jvm-defaults+AppCDS]="|1"
     [5-outpost-defaults,pooled-netty-buffers+AppCDS]="$POOLED|1"
+    [6-outpost-defaults,C1+C2-compilers+AppCDS]="$TIERED|1"
   )
   for name in $(printf '%s\n' "${!VARIANTS[@]}" | sort); do
     opts=${VARIANTS[$name]%|*}
