@@ -141,6 +141,7 @@ if [[ "$OPTIONS" == 1 ]]; then
     [4-jvm-defaults+AppCDS]="|1"
     [5-outpost-defaults,pooled-netty-buffers+AppCDS]="$POOLED|1"
     [6-outpost-defaults,C1+C2-compilers+AppCDS]="$TIERED|1"
+    [7-outpost-defaults+AppCDS,Netty-JFR-events-on]="$DEFAULT_OPTS -Dio.grpc.netty.shaded.io.netty.jfr.enabled=true|1"
   )
   for name in $(printf '%s\n' "${!VARIANTS[@]}" | sort); do
     opts=${VARIANTS[$name]%|*}
