@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The command that runs a Java plugin in its own JVM, with JVM options made for a small plugin process
  * and class data sharing (AppCDS) set up by itself: the first start of a plugin records the classes it
  * loaded into an archive when it stops cleanly, and every later start maps them instead of loading and
- * verifying them again (the benchmark's Java plugin: 864 ms without, 391 ms with, on 2 cores; see
+ * verifying them again (the benchmark's Java plugin: 688 ms without, 359 ms with, on 2 cores; see
  * benchmarks/results). Pass it to {@link ClientConfig.Builder#command(JavaCommand)}.
  *
  * <pre>{@code
