@@ -53,8 +53,8 @@ public final class Transport {
     static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
 
     static {
-        // Netty 4.2 registers JFR events on its first buffer allocation, which initialises JFR: about
-        // 100 ms of every plugin's start and of a host's first connection. Off unless asked for.
+        // Netty 4.2 registers JFR events on its first buffer allocation, which loads and initialises about
+        // 100 JFR classes in every plugin and host that nobody records. Off unless asked for.
         if (System.getProperty(NETTY_JFR) == null) {
             System.setProperty(NETTY_JFR, "false");
         }
