@@ -205,12 +205,12 @@ final class PluginProcess {
         if (exit == null) {
             LOG.warn("plugin '{}' (pid {}) did not exit within {} ms of the shutdown request; sending SIGTERM",
                     name, process.pid(), grace.toMillis());
-            process.destroy();
+            process.toHandle().destroy();
             exit = awaitExit(grace);
         }
         if (exit == null) {
             LOG.warn("plugin '{}' (pid {}) ignored SIGTERM; killing it", name, process.pid());
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
             exit = awaitExit(Duration.ofSeconds(10));
         }
         descendants.forEach(ProcessHandle::destroyForcibly);
@@ -219,10 +219,14 @@ final class PluginProcess {
         return exit;
     }
 
-    /** Kills the process and everything it started, without asking. */
+    /**
+     * Kills the process and everything it started, without asking. Signals go through the process's
+     * handle: {@code Process.destroy} also closes the pipes, and a line the plugin wrote just before it
+     * died would be lost to the readers (and to the error message quoting its stderr).
+     */
     void forceStop() {
         List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         awaitExit(Duration.ofSeconds(10));
         killStragglers();
