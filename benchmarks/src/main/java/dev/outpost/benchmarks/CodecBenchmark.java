@@ -2,9 +2,8 @@ package dev.outpost.benchmarks;
 
 import com.google.protobuf.ByteString;
 import dev.outpost.grpc.GrpcBroker;
-import dev.outpost.interop.proto.Empty;
+import dev.outpost.interop.KvPlugin;
 import dev.outpost.interop.proto.GetRequest;
-import dev.outpost.interop.proto.GetResponse;
 import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.PutRequest;
 import dev.outpost.rpc.InterfacePlugin;
@@ -12,10 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,7 +60,7 @@ public class CodecBenchmark {
         }, GrpcBroker.DEFAULT_DIAL_TIMEOUT);
         String name = "outpost-codec-benchmark-" + ProcessHandle.current().pid();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new InMemoryKv());
+                .addService(new KvPlugin.Kv());
         InterfacePlugin.server(KeyValue.class, new KeyValuePlugin.InMemory()).services(pluginBroker)
                 .forEach(builder::addService);
         server = builder.build().start();
@@ -98,24 +94,5 @@ public class CodecBenchmark {
     @Benchmark
     public byte[] getInterface() {
         return iface.get(CallBenchmark.KEY);
-    }
-
-    /** {@code proto.KV} over a map, as the interop module's {@code KvPlugin} serves it. */
-    static final class InMemoryKv extends KVGrpc.KVImplBase {
-        private final Map<String, ByteString> values = new ConcurrentHashMap<>();
-
-        @Override
-        public void get(GetRequest request, StreamObserver<GetResponse> response) {
-            response.onNext(GetResponse.newBuilder()
-                    .setValue(values.getOrDefault(request.getKey(), ByteString.EMPTY)).build());
-            response.onCompleted();
-        }
-
-        @Override
-        public void put(PutRequest request, StreamObserver<Empty> response) {
-            values.put(request.getKey(), request.getValue());
-            response.onNext(Empty.getDefaultInstance());
-            response.onCompleted();
-        }
     }
 }

@@ -47,8 +47,8 @@ public final class KvPlugin {
                 .build());
     }
 
-    /** {@code proto.KV} over a map. */
-    static final class Kv extends KVGrpc.KVImplBase {
+    /** {@code proto.KV} over a map (also what the JMH codec benchmark serves in-process). */
+    public static final class Kv extends KVGrpc.KVImplBase {
         private final Map<String, ByteString> values = new ConcurrentHashMap<>();
 
         @Override
