@@ -3,6 +3,7 @@ package dev.outpost.benchmarks;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
+import dev.outpost.rpc.InterfacePlugin;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,13 +38,7 @@ final class PluginLauncher {
 
     /** Like {@link #start(String, Class, GrpcPlugin)}, for a plain Java interface. */
     static PluginClient start(String name, Class<?> mainClass, Class<?> type) {
-        ClientConfig config = ClientConfig.builder()
-                .name(name)
-                .handshake(KeyValuePlugin.HANDSHAKE)
-                .command(command(mainClass))
-                .plugin("kv", type)
-                .build();
-        return PluginClient.start(config);
+        return start(name, mainClass, InterfacePlugin.client(type));
     }
 
     static List<String> command(Class<?> mainClass) {
