@@ -57,13 +57,7 @@ class AutoMtlsTest {
             gadget.subscribe(events::add);
             assertThat(gadget.fire("door open")).isEqualTo(1);
             await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("door open"));
-            Gadget.Relay host = new Gadget.Relay() {
-                @Override
-                public String relay(String message, int depth, Gadget.Relay back) {
-                    String here = message + "|host";
-                    return depth == 0 ? here : back.relay(here, depth - 1, this);
-                }
-            };
+            Gadget.Relay host = new Gadget.HostRelay();
             assertThat(gadget.relay("m", 3, host)).isEqualTo("m|plugin|host|plugin|host");
         }
     }

@@ -88,13 +88,7 @@ class InProcessClientTest {
         assertThat(gadget.fire("door open")).isEqualTo(1);
         assertThat(events).containsExactly("door open");
 
-        Gadget.Relay host = new Gadget.Relay() {
-            @Override
-            public String relay(String message, int depth, Gadget.Relay back) {
-                String here = message + "|host";
-                return depth == 0 ? here : back.relay(here, depth - 1, this);
-            }
-        };
+        Gadget.Relay host = new Gadget.HostRelay();
         assertThat(gadget.relay("x", 3, host)).isEqualTo("x|plugin|host|plugin|host");
     }
 
