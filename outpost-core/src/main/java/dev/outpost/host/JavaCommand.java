@@ -204,8 +204,9 @@ public final class JavaCommand {
             }
             MessageDigest key = MessageDigest.getInstance("SHA-256");
             // The JDK: its binary and its module image (replaced by every JDK update).
-            Path home = java.toRealPath().getParent().getParent();
-            update(key, java.toRealPath().toString());
+            Path realJava = java.toRealPath();
+            Path home = realJava.getParent().getParent();
+            update(key, realJava.toString());
             update(key, stamp(home.resolve("lib").resolve("modules")));
             jvmOptions.forEach(option -> update(key, option));
             for (Path entry : classPath) {
