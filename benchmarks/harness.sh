@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks of Outpost side by side with HashiCorp go-plugin, in one run:
 #
-#   benchmarks/harness.sh            # about 10-15 minutes on 2 cores
+#   benchmarks/harness.sh            # about 20 minutes on 2 cores
 #
 # For each pair (Go host -> Go plugin, the go-plugin baseline; Java host -> Go plugin; Go host -> Java
 # plugin; Java host -> Java plugin in protobuf mode and in interface mode), alternating the pairs round
 # by round: Get round trips from 1, 4 and 16 callers, cold starts and crash detection (the hosts'
 # --bench/--bench-par/--cold/--crash options), idle RSS of each kind of plugin; then once: a Java host
-# with 50 Java plugins (start, stop, RSS, threads, heap) and the Java plugin's JVM options.
+# with 50 Java plugins (start, stop, RSS, threads, heap), the Java plugin's JVM options, and the build of
+# each commit that changed performance (section 8; built from git history, so it needs a full clone).
 # Writes benchmarks/results/{results.md,results.csv,latency.png,raw.txt}; logs go to
 # benchmarks/target/harness.log. Settings (environment): ROUNDS=3 CALLS=20000 COLD=10 CRASH=5 PLUGINS=50
 # SCALE_PAR=2*nproc (the scale test runs once with all PLUGINS started at once, once SCALE_PAR at a time)
-# OPTIONS=1 (0 skips the JVM-options section). Builds only what is missing: the jars
+# OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2. Builds only what is missing: the jars
 # (./mvnw -q -DskipTests package) and the Go peers (interop/peers/build.sh into benchmarks/target/peers).
 set -euo pipefail
 
@@ -24,6 +25,8 @@ CRASH=${CRASH:-5}
 PLUGINS=${PLUGINS:-50}
 SCALE_PAR=${SCALE_PAR:-$((2 * $(nproc)))}
 OPTIONS=${OPTIONS:-1}
+CHANGES=${CHANGES:-1}
+CHANGE_ROUNDS=${CHANGE_ROUNDS:-2}
 RESULTS="$ROOT/benchmarks/results"
 PEERS="$ROOT/benchmarks/target/peers"
 LOG="$ROOT/benchmarks/target/harness.log"
@@ -78,7 +81,7 @@ busy=$(ps -eo pid,args | grep -e '[o]utpost-benchmarks.jar' -e '[p]lexus-classwo
   echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r)"
   echo "java: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
   echo "go: $(go version); go-plugin v1.0.1 (Debian), grpc-go $(sed -n 's/^const Version = "\(.*\)"/\1/p' /usr/share/gocode/src/google.golang.org/grpc/version.go 2>/dev/null)"
-  echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 20000 warm-up calls) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS SCALE_PAR=$SCALE_PAR"
+  echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 20000 warm-up calls) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS SCALE_PAR=$SCALE_PAR CHANGE_ROUNDS=$CHANGE_ROUNDS"
   echo "Java plugins: launched by interop/java-plugin with JavaCommand's default JVM options \`$DEFAULT_OPTS\` and class data sharing (each plugin's archive recorded by two warm-up runs before the rounds, as its first start would); Java hosts: the JVM's defaults"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -n "$busy" ]]; then echo "WARNING: other Java builds or benchmarks were running at start: $(echo "$busy" | wc -l) process(es)"; fi
@@ -153,6 +156,66 @@ if [[ "$OPTIONS" == 1 ]]; then
     done
     OUTPOST_PLUGIN_JAVA_OPTS="$opts" OUTPOST_PLUGIN_CDS="$cds" record "opt-$name" 1 "${JAVA_HOST[@]}" --bench "$((CALLS / 2))" --cold "$COLD" -- "$JAVA_PLUGIN"
     OUTPOST_PLUGIN_JAVA_OPTS="$opts" OUTPOST_PLUGIN_CDS="$cds" record "opt-$name" 1 "${PROBE[@]}" --plugins 0 -- "$JAVA_PLUGIN"
+  done
+fi
+
+if [[ "$CHANGES" == 1 ]]; then
+  # Section 8: the build of each commit below, side by side in this run. Its plugin runs under today's
+  # launcher (same JVM options and AppCDS) and today's Java host, so only its code differs; its own Java
+  # host calls the Go plugin. Each commit's interop jar is built once, into benchmarks/target/changes.
+  CHANGE_LIST=(
+    "1e026b6|before the start-up work (the first harness run)"
+    "af57fd5|plugin SDK: no Netty JFR events, log lines without Jackson databind, event loops stopped before exit"
+    "8f176d0|host: one watchdog thread instead of a gRPC deadline timer per call"
+    "dd67c37|inline string concatenation (javac); bench hosts warm up with 20000 calls instead of 2000"
+    "7f88977|Outpost's own call executor instead of grpc-java's default one (no locale data at start)"
+  )
+  declare -A CHANGE_JAR CHANGE_PLUGIN
+  CHANGE_IDS=()
+  for entry in "${CHANGE_LIST[@]}"; do
+    rev=${entry%%|*}
+    dir="$ROOT/benchmarks/target/changes/$rev"
+    if ! git cat-file -e "$rev^{commit}" 2>/dev/null; then
+      say "WARNING: commit $rev is not in this clone; section 8 goes without it"
+      continue
+    fi
+    # Main sources only: the tests of af57fd5 do not compile (a fixture renamed in it, fixed in the next commit).
+    if [[ ! -f "$dir/outpost-interop.jar" ]]; then
+      say "changes: building $rev"
+      rm -rf "$dir" && mkdir -p "$dir/src"
+      if git archive "$rev" | tar -x -C "$dir/src" \
+          && (cd "$dir/src" && ./mvnw -q -B -Dmaven.test.skip=true package -pl interop -am) >>"$LOG" 2>&1; then
+        mv "$dir/src/interop/target/outpost-interop.jar" "$dir/"
+      else
+        say "WARNING: commit $rev does not build (see $LOG); section 8 goes without it"
+        failures=$((failures + 1))
+      fi
+      rm -rf "$dir/src"
+    fi
+    [[ -f "$dir/outpost-interop.jar" ]] || continue
+    printf '#!/bin/sh\nexec "%s" "%s" dev.outpost.interop.KvPlugin "$@"\n' "$ROOT/interop/java-plugin" \
+      "$dir/outpost-interop.jar" >"$dir/kv-plugin"
+    chmod 0755 "$dir/kv-plugin"
+    CHANGE_IDS+=("$rev")
+    CHANGE_JAR[$rev]="$dir/outpost-interop.jar"
+    CHANGE_PLUGIN[$rev]="$dir/kv-plugin"
+    echo "change $rev: ${entry#*|}" >>"$META"
+  done
+  CHANGE_IDS+=(this-build)
+  CHANGE_JAR[this-build]=$INTEROP_JAR
+  CHANGE_PLUGIN[this-build]=$JAVA_PLUGIN
+  echo "change this-build: the sources measured in sections 1-7" >>"$META"
+  for id in "${CHANGE_IDS[@]}"; do
+    for _ in 1 2; do "${JAVA_HOST[@]}" -- "${CHANGE_PLUGIN[$id]}" >>"$LOG" 2>&1 || true; done
+  done
+  for round in $(seq 1 "$CHANGE_ROUNDS"); do
+    for id in "${CHANGE_IDS[@]}"; do
+      say "changes, round $round/$CHANGE_ROUNDS: $id"
+      record "plugin-$id" "$round" "${JAVA_HOST[@]}" --bench "$((CALLS / 2))" --cold "$COLD" -- "${CHANGE_PLUGIN[$id]}"
+      record "plugin-$id" "$round" "${PROBE[@]}" --plugins 0 -- "${CHANGE_PLUGIN[$id]}"
+      record "host-$id" "$round" java "${JAVA_HOST_OPTS[@]}" -cp "${CHANGE_JAR[$id]}" dev.outpost.interop.KvHost \
+        --bench "$((CALLS / 2))" -- "$GO_PLUGIN"
+    done
   done
 fi
 

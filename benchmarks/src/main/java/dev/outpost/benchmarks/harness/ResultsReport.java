@@ -39,6 +39,9 @@ public final class ResultsReport {
 
     static final String BASELINE = "go-go";
 
+    /** Meta lines {@code change COMMIT: what it changed} list the commits of section 8, in order. */
+    static final String CHANGE = "change ";
+
     /** One parsed BENCH line. */
     record Row(String pair, int round, String what, Map<String, String> values) {
         double num(String key) {
@@ -139,7 +142,7 @@ public final class ResultsReport {
                 + "(Go host → Go plugin): for times, above 1 is slower; for calls/s, below 1 is slower.\n\n");
         b.append("## Machine\n\n");
         for (String line : meta) {
-            if (!line.isBlank()) {
+            if (!line.isBlank() && !line.startsWith(CHANGE)) {
                 b.append("- ").append(line).append('\n');
             }
         }
@@ -247,6 +250,7 @@ public final class ResultsReport {
                         .append(" | ").append(f(get(v, 1, "mean_us"), 1)).append(" |\n");
             }
         }
+        changes(b, meta);
         b.append("\n## Targets\n\n| target | measured | met |\n| --- | --- | --- |\n");
         double jg = get("java-go", 1, "p50_us");
         double gg = get(BASELINE, 1, "p50_us");
@@ -276,6 +280,35 @@ public final class ResultsReport {
         target(b, "50 plugins start in under 10 s on " + Runtime.getRuntime().availableProcessors() + " cores",
                 scale.length() == 0 ? "–" : scale.toString(), scaleMet);
         return b.toString();
+    }
+
+    /**
+     * Section 8: the build of each listed commit measured in this run. The plugin side (cold start, idle RSS,
+     * a current Java host's Get) is that commit's plugin under today's launcher; the host side is that
+     * commit's Java host calling the Go plugin.
+     */
+    private void changes(StringBuilder b, List<String> meta) {
+        List<String[]> changes = meta.stream().filter(line -> line.startsWith(CHANGE))
+                .map(line -> line.substring(CHANGE.length()).split(": ", 2)).toList();
+        if (changes.isEmpty()) {
+            return;
+        }
+        b.append("\n## 8. Changes, measured: the build of each commit, in this run\n\n");
+        b.append("Each commit's `interop` jar, built from its sources. Its plugin is launched by today's "
+                + "`interop/java-plugin` (the same JVM options and AppCDS for every commit, so only the code differs) "
+                + "and called by today's Java host; its own Java host calls the Go plugin. Bench hosts before "
+                + "dd67c37 warm up with 2000 calls, later ones with 20000.\n\n");
+        b.append("| commit | change | plugin cold start p50 ms | idle plugin RSS MB | Get p50 µs, Java host → this plugin "
+                + "| Get p50 µs, this Java host → Go plugin |\n");
+        b.append("| --- | --- | ---: | ---: | ---: | ---: |\n");
+        for (String[] change : changes) {
+            String id = change[0];
+            b.append("| ").append(id).append(" | ").append(change.length > 1 ? change[1] : "")
+                    .append(" | ").append(f(median("plugin-" + id, "cold_start", null, null, "p50_ms"), 1))
+                    .append(" | ").append(f(median("plugin-" + id, "idle_plugin", null, null, "rss_mb"), 1))
+                    .append(" | ").append(f(get("plugin-" + id, 1, "p50_us"), 1))
+                    .append(" | ").append(f(get("host-" + id, 1, "p50_us"), 1)).append(" |\n");
+        }
     }
 
     private void memRow(StringBuilder b, String label, String pair, double goRss) {
