@@ -19,7 +19,8 @@ import java.util.Objects;
  * Optional} of those, {@code java.time} values, {@code BigDecimal}, {@code BigInteger}, {@code UUID},
  * {@code URI}, {@code void}, and nulls; {@code CompletableFuture<T>} as a return type makes the call
  * asynchronous. An interface that uses anything else, overloads a method name or is generic is
- * rejected when it is registered, with a message naming the method.
+ * rejected when it is registered, with a message naming the method. Jackson's readers and writers for the
+ * types are made on another thread from registration on, overlapping the rest of the start.
  *
  * <p>An exception thrown by the implementation reaches the caller as a {@link dev.outpost.PluginCallException}
  * with the remote class name, message and stack trace, or as the declared exception type itself when
@@ -39,7 +40,7 @@ public final class InterfacePlugin {
      */
     public static <T> GrpcPlugin<T> server(Class<T> type, T implementation) {
         Objects.requireNonNull(implementation, "implementation");
-        RemoteInterface.of(type);
+        RemoteInterface.of(type).prepareInBackground();
         return new GrpcPlugin<>() {
             @Override
             public List<ServerServiceDefinition> services(GrpcBroker broker) {
@@ -59,7 +60,7 @@ public final class InterfacePlugin {
      * @throws IllegalArgumentException when {@code type} cannot be remoted; the message names the method
      */
     public static <T> GrpcPlugin<T> client(Class<T> type) {
-        RemoteInterface.of(type);
+        RemoteInterface.of(type).prepareInBackground();
         return new GrpcPlugin<>() {
             @Override
             public List<ServerServiceDefinition> services(GrpcBroker broker) {

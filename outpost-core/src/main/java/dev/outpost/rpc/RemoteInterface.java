@@ -22,11 +22,14 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Java interface checked for remoting, with its remote methods. Checked once per interface: an
  * interface that cannot be remoted fails here, naming the method and the type, never at the first
- * call. Interfaces used as parameters or return values (callbacks) are checked too.
+ * call. Interfaces used as parameters or return values (callbacks) are checked too. Only what Jackson
+ * alone can find wrong with a bean (two fields under one JSON name, say) waits for the first call that
+ * uses it, which fails naming the parameter and the method.
  */
 final class RemoteInterface {
 
@@ -40,6 +43,7 @@ final class RemoteInterface {
     private final Class<?> type;
     private final Map<Method, RemoteMethod> methods;
     private final Map<String, RemoteMethod> byName;
+    private final AtomicBoolean preparing = new AtomicBoolean();
 
     private RemoteInterface(Class<?> type, Map<Method, RemoteMethod> methods) {
         this.type = type;
@@ -184,6 +188,26 @@ final class RemoteInterface {
             throw new IllegalArgumentException(where + ": " + c.getName()
                     + " is neither a record nor a bean with a no-argument constructor");
         }
+    }
+
+    /**
+     * Makes Jackson's readers and writers for every method on a daemon thread, once. Building them (and
+     * Jackson's mapper) is most of what a plain-interface plugin adds to a start; on a second core it runs
+     * while the process sets up its gRPC server. A call that comes first makes what it needs itself.
+     */
+    RemoteInterface prepareInBackground() {
+        if (preparing.compareAndSet(false, true)) {
+            Thread thread = new Thread(() -> methods.values().forEach(method -> {
+                try {
+                    method.prepareCodecs();
+                } catch (RuntimeException e) {
+                    // the first call of this method makes it again and reports the error
+                }
+            }), "outpost-codec-" + type.getSimpleName());
+            thread.setDaemon(true);
+            thread.start();
+        }
+        return this;
     }
 
     Class<?> type() {

@@ -41,10 +41,8 @@ final class RemoteMethod {
     private final Type resultType;
     private final boolean async;
     private final Duration timeout;
-    private final ObjectReader[] parameterReaders;
-    private final ObjectWriter[] parameterWriters;
-    private final ObjectReader resultReader;
-    private final ObjectWriter resultWriter;
+    /** Made on first use, or ahead of it by {@link #prepareCodecs()}; immutable, so a race only repeats work. */
+    private volatile Codecs codecs;
 
     RemoteMethod(Class<?> owner, Method method) {
         this.method = method;
@@ -72,17 +70,6 @@ final class RemoteMethod {
         this.resultType = result;
         CallTimeout annotation = method.getAnnotation(CallTimeout.class);
         this.timeout = annotation == null ? null : Duration.of(annotation.value(), annotation.unit().toChronoUnit());
-        this.parameterReaders = new ObjectReader[parameterTypes.length];
-        this.parameterWriters = new ObjectWriter[parameterTypes.length];
-        for (int i = 0; i < parameterTypes.length; i++) {
-            if (!isCallback(parameterTypes[i])) {
-                parameterReaders[i] = Codec.reader(parameterTypes[i]);
-                parameterWriters[i] = Codec.writer(parameterTypes[i]);
-            }
-        }
-        boolean plainResult = result != void.class && !isCallback(result);
-        this.resultReader = plainResult ? Codec.reader(result) : null;
-        this.resultWriter = plainResult ? Codec.writer(result) : null;
         method.setAccessible(true);
     }
 
@@ -126,19 +113,47 @@ final class RemoteMethod {
     }
 
     ObjectReader parameterReader(int index) {
-        return parameterReaders[index];
+        return prepareCodecs().parameterReaders[index];
     }
 
     ObjectWriter parameterWriter(int index) {
-        return parameterWriters[index];
+        return prepareCodecs().parameterWriters[index];
     }
 
     ObjectReader resultReader() {
-        return resultReader;
+        return prepareCodecs().resultReader;
     }
 
     ObjectWriter resultWriter() {
-        return resultWriter;
+        return prepareCodecs().resultWriter;
+    }
+
+    boolean codecsPrepared() {
+        return codecs != null;
+    }
+
+    /** Jackson's readers and writers for the method's types (none for callbacks and {@code void}). */
+    Codecs prepareCodecs() {
+        Codecs made = codecs;
+        if (made == null) {
+            ObjectReader[] readers = new ObjectReader[parameterTypes.length];
+            ObjectWriter[] writers = new ObjectWriter[parameterTypes.length];
+            for (int i = 0; i < parameterTypes.length; i++) {
+                if (!isCallback(parameterTypes[i])) {
+                    readers[i] = Codec.reader(parameterTypes[i]);
+                    writers[i] = Codec.writer(parameterTypes[i]);
+                }
+            }
+            boolean plainResult = resultType != void.class && !isCallback(resultType);
+            made = new Codecs(readers, writers, plainResult ? Codec.reader(resultType) : null,
+                    plainResult ? Codec.writer(resultType) : null);
+            codecs = made;
+        }
+        return made;
+    }
+
+    private record Codecs(ObjectReader[] parameterReaders, ObjectWriter[] parameterWriters, ObjectReader resultReader,
+            ObjectWriter resultWriter) {
     }
 
     /** A parameter or result passed by reference: an interface (checked: never a raw container). */

@@ -2,15 +2,21 @@ package dev.outpost.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.outpost.fixtures.Gadget;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** Interfaces that cannot be remoted fail when they are registered, naming the method and the type. */
+/**
+ * Interfaces that cannot be remoted fail when they are registered, naming the method and the type; what
+ * only Jackson can find wrong fails the first call that uses it.
+ */
 class RemoteInterfaceTest {
 
     interface Overloaded {
@@ -73,6 +79,24 @@ class RemoteInterfaceTest {
         void take(CompletableFuture<String> later);
     }
 
+    interface Prepared {
+        Map<String, List<Integer>> sums(List<String> names);
+
+        void reset();
+    }
+
+    interface Clashing {
+        void take(Clash value);
+
+        /** Passes the reflective checks; Jackson refuses it: two fields named "x". */
+        final class Clash {
+            @JsonProperty("x")
+            public int first;
+            @JsonProperty("x")
+            public int second;
+        }
+    }
+
     private static void rejected(Class<?> type, String message) {
         assertThatThrownBy(() -> InterfacePlugin.client(type))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
@@ -108,5 +132,21 @@ class RemoteInterfaceTest {
         assertThat(gadget.serviceName()).isEqualTo("dev.outpost.fixtures.Gadget");
         assertThat(gadget.methods()).extracting(RemoteMethod::name).contains("add", "history", "relay", "upperLater")
                 .doesNotContain("addThree");
+    }
+
+    @Test
+    void registeringPreparesTheJsonCodecsOnAnotherThread() {
+        InterfacePlugin.client(Prepared.class);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(RemoteInterface.of(Prepared.class).methods())
+                .allMatch(RemoteMethod::codecsPrepared));
+    }
+
+    @Test
+    void aTypeOnlyJacksonRefusesFailsItsFirstCallNamingTheParameterAndMethod() {
+        RemoteMethod take = RemoteInterface.of(Clashing.class).methods().iterator().next();
+        assertThatThrownBy(() -> Codec.encodeArguments(take, new Object[] {new Clashing.Clash()}, null))
+                .isInstanceOf(Codec.Failure.class)
+                .hasMessageContaining("cannot encode parameter 'value' of Clashing.take")
+                .hasMessageContaining("\"x\"");
     }
 }
