@@ -113,27 +113,32 @@ final class RemoteMethod {
     }
 
     ObjectReader parameterReader(int index) {
-        return prepareCodecs().parameterReaders[index];
+        return codecs().parameterReaders[index];
     }
 
     ObjectWriter parameterWriter(int index) {
-        return prepareCodecs().parameterWriters[index];
+        return codecs().parameterWriters[index];
     }
 
     ObjectReader resultReader() {
-        return prepareCodecs().resultReader;
+        return codecs().resultReader;
     }
 
     ObjectWriter resultWriter() {
-        return prepareCodecs().resultWriter;
+        return codecs().resultWriter;
     }
 
     boolean codecsPrepared() {
         return codecs != null;
     }
 
+    /** Makes Jackson's readers and writers for the method's types now, if not yet made. */
+    void prepareCodecs() {
+        codecs();
+    }
+
     /** Jackson's readers and writers for the method's types (none for callbacks and {@code void}). */
-    Codecs prepareCodecs() {
+    private Codecs codecs() {
         Codecs made = codecs;
         if (made == null) {
             ObjectReader[] readers = new ObjectReader[parameterTypes.length];
