@@ -161,16 +161,18 @@ fi
 
 if [[ "$CHANGES" == 1 ]]; then
   # Section 8: the build of each commit below, side by side in this run. Its plugin runs under today's
-  # launcher (same JVM options and AppCDS) and today's Java host, so only its code differs; its own Java
-  # host calls the Go plugin. Each commit's interop jar is built once, into benchmarks/target/changes.
+  # launcher (same JVM options and AppCDS) and today's Java hosts, so only its code differs; its own Java
+  # host calls the Go plugin. Each commit's interop and benchmarks jars are built once, into
+  # benchmarks/target/changes.
   CHANGE_LIST=(
     "1e026b6|before the start-up work (the first harness run)"
     "af57fd5|plugin SDK: no Netty JFR events, log lines without Jackson databind, event loops stopped before exit"
     "8f176d0|host: one watchdog thread instead of a gRPC deadline timer per call"
     "dd67c37|inline string concatenation (javac); bench hosts warm up with 20000 calls instead of 2000"
     "7f88977|Outpost's own call executor instead of grpc-java's default one (no locale data at start)"
+    "38783ac|interface mode: Jackson's readers and writers made on another thread from registration on"
   )
-  declare -A CHANGE_JAR CHANGE_PLUGIN
+  declare -A CHANGE_JAR CHANGE_PLUGIN CHANGE_IFACE
   CHANGE_IDS=()
   for entry in "${CHANGE_LIST[@]}"; do
     rev=${entry%%|*}
@@ -180,11 +182,12 @@ if [[ "$CHANGES" == 1 ]]; then
       continue
     fi
     # Main sources only: the tests of af57fd5 do not compile (a fixture renamed in it, fixed in the next commit).
-    if [[ ! -f "$dir/outpost-interop.jar" ]]; then
+    if [[ ! -f "$dir/outpost-interop.jar" || ! -f "$dir/outpost-benchmarks.jar" ]]; then
       say "changes: building $rev"
       rm -rf "$dir" && mkdir -p "$dir/src"
       if git archive "$rev" | tar -x -C "$dir/src" \
-          && (cd "$dir/src" && ./mvnw -q -B -Dmaven.test.skip=true package -pl interop -am) >>"$LOG" 2>&1; then
+          && (cd "$dir/src" && ./mvnw -q -B -Dmaven.test.skip=true package -pl interop,benchmarks -am) >>"$LOG" 2>&1; then
+        mv "$dir/src/benchmarks/target/outpost-benchmarks.jar" "$dir/"
         mv "$dir/src/interop/target/outpost-interop.jar" "$dir/"
       else
         say "WARNING: commit $rev does not build (see $LOG); section 8 goes without it"
@@ -192,27 +195,35 @@ if [[ "$CHANGES" == 1 ]]; then
       fi
       rm -rf "$dir/src"
     fi
-    [[ -f "$dir/outpost-interop.jar" ]] || continue
+    [[ -f "$dir/outpost-interop.jar" && -f "$dir/outpost-benchmarks.jar" ]] || continue
     printf '#!/bin/sh\nexec "%s" "%s" dev.outpost.interop.KvPlugin "$@"\n' "$ROOT/interop/java-plugin" \
       "$dir/outpost-interop.jar" >"$dir/kv-plugin"
-    chmod 0755 "$dir/kv-plugin"
+    printf '#!/bin/sh\nexec "%s" "%s" dev.outpost.benchmarks.KeyValuePlugin "$@"\n' "$ROOT/interop/java-plugin" \
+      "$dir/outpost-benchmarks.jar" >"$dir/kv-interface-plugin"
+    chmod 0755 "$dir/kv-plugin" "$dir/kv-interface-plugin"
     CHANGE_IDS+=("$rev")
     CHANGE_JAR[$rev]="$dir/outpost-interop.jar"
     CHANGE_PLUGIN[$rev]="$dir/kv-plugin"
+    CHANGE_IFACE[$rev]="$dir/kv-interface-plugin"
     echo "change $rev: ${entry#*|}" >>"$META"
   done
   CHANGE_IDS+=(this-build)
   CHANGE_JAR[this-build]=$INTEROP_JAR
   CHANGE_PLUGIN[this-build]=$JAVA_PLUGIN
+  CHANGE_IFACE[this-build]=$IFACE_PLUGIN
   echo "change this-build: the sources measured in sections 1-7" >>"$META"
   for id in "${CHANGE_IDS[@]}"; do
-    for _ in 1 2; do "${JAVA_HOST[@]}" -- "${CHANGE_PLUGIN[$id]}" >>"$LOG" 2>&1 || true; done
+    for _ in 1 2; do
+      "${JAVA_HOST[@]}" -- "${CHANGE_PLUGIN[$id]}" >>"$LOG" 2>&1 || true
+      "${IFACE_HOST[@]}" --cold 1 -- "${CHANGE_IFACE[$id]}" >>"$LOG" 2>&1 || true
+    done
   done
   for round in $(seq 1 "$CHANGE_ROUNDS"); do
     for id in "${CHANGE_IDS[@]}"; do
       say "changes, round $round/$CHANGE_ROUNDS: $id"
       record "plugin-$id" "$round" "${JAVA_HOST[@]}" --bench "$((CALLS / 2))" --cold "$COLD" -- "${CHANGE_PLUGIN[$id]}"
       record "plugin-$id" "$round" "${PROBE[@]}" --plugins 0 -- "${CHANGE_PLUGIN[$id]}"
+      record "iface-$id" "$round" "${IFACE_HOST[@]}" --cold "$COLD" -- "${CHANGE_IFACE[$id]}"
       record "host-$id" "$round" java "${JAVA_HOST_OPTS[@]}" -cp "${CHANGE_JAR[$id]}" dev.outpost.interop.KvHost \
         --bench "$((CALLS / 2))" -- "$GO_PLUGIN"
     done

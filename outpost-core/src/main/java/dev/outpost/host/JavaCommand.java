@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The command that runs a Java plugin in its own JVM, with JVM options made for a small plugin process
  * and class data sharing (AppCDS) set up by itself: the first start of a plugin records the classes it
  * loaded into an archive when it stops cleanly, and every later start maps them instead of loading and
- * verifying them again (the benchmark's Java plugin: 499 ms without, 241 ms with, on 2 cores; see
+ * verifying them again (the benchmark's Java plugin: 527 ms without, 226 ms with, on 2 cores; see
  * benchmarks/results). Pass it to {@link ClientConfig.Builder#command(JavaCommand)}.
  *
  * <pre>{@code
@@ -59,7 +59,8 @@ public final class JavaCommand {
      * instead of pooled in 2 MB chunks per thread. The benchmark's idle plugin: 57 MB with these and class
      * data sharing, 87 MB with the JVM's defaults and none. The JIT stays at C1, which starts quickly and
      * small; a plugin whose calls are hot gains from C2 as well (drop {@code -XX:TieredStopAtLevel=1} and set
-     * {@code -XX:CICompilerCount=2}): the benchmark's calls took 39 to 46% less time, for about 3 MB more.
+     * {@code -XX:CICompilerCount=2}): the benchmark's calls took 39 to 46% less time in three runs, for about
+     * 3 MB more.
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xss512k", "-Xms8m",

@@ -294,17 +294,20 @@ public final class ResultsReport {
             return;
         }
         b.append("\n## 8. Changes, measured: the build of each commit, in this run\n\n");
-        b.append("Each commit's `interop` jar, built from its sources. Its plugin is launched by today's "
-                + "`interop/java-plugin` (the same JVM options and AppCDS for every commit, so only the code differs) "
-                + "and called by today's Java host; its own Java host calls the Go plugin. Bench hosts before "
-                + "dd67c37 warm up with 2000 calls, later ones with 20000.\n\n");
-        b.append("| commit | change | plugin cold start p50 ms | idle plugin RSS MB | Get p50 µs, Java host → this plugin "
+        b.append("Each commit's `interop` and `benchmarks` jars, built from its sources. Its plugins (protobuf: "
+                + "`KvPlugin`; interface mode: `KeyValuePlugin`) are launched by today's `interop/java-plugin` (the same "
+                + "JVM options and AppCDS for every commit, so only the code differs) and called by today's Java hosts; "
+                + "its own Java host calls the Go plugin. Bench hosts before dd67c37 warm up with 2000 calls, later "
+                + "ones with 20000. Medians over " + rounds("plugin-this-build", "cold_start") + " rounds.\n\n");
+        b.append("| commit | change | cold start p50 ms, protobuf plugin | cold start p50 ms, interface-mode plugin "
+                + "| idle protobuf plugin RSS MB | Get p50 µs, Java host → this plugin "
                 + "| Get p50 µs, this Java host → Go plugin |\n");
-        b.append("| --- | --- | ---: | ---: | ---: | ---: |\n");
+        b.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (String[] change : changes) {
             String id = change[0];
             b.append("| ").append(id).append(" | ").append(change.length > 1 ? change[1] : "")
                     .append(" | ").append(f(median("plugin-" + id, "cold_start", null, null, "p50_ms"), 1))
+                    .append(" | ").append(f(median("iface-" + id, "cold_start", null, null, "p50_ms"), 1))
                     .append(" | ").append(f(median("plugin-" + id, "idle_plugin", null, null, "rss_mb"), 1))
                     .append(" | ").append(f(get("plugin-" + id, 1, "p50_us"), 1))
                     .append(" | ").append(f(get("host-" + id, 1, "p50_us"), 1)).append(" |\n");
