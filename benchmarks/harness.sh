@@ -9,7 +9,8 @@
 # --bench/--bench-par/--cold/--crash options), idle RSS of each kind of plugin; then once: a Java host
 # with 50 Java plugins (start, stop, RSS, threads, heap), the Java plugin's JVM options, and the build of
 # each commit that changed performance (section 8; built from git history, so it needs a full clone).
-# Writes benchmarks/results/{results.md,results.csv,latency.png,raw.txt}; logs go to
+# Writes benchmarks/results/{results.md,results.csv,latency.png,raw.txt} and prints results.md (progress
+# goes to stderr); logs go to
 # benchmarks/target/harness.log. Settings (environment): ROUNDS=3 CALLS=20000 COLD=10 CRASH=5 PLUGINS=50
 # SCALE_PAR=2*nproc (the scale test runs once with all PLUGINS started at once, once SCALE_PAR at a time)
 # OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2. Builds only what is missing: the jars
@@ -242,5 +243,6 @@ if [[ -n "$left" ]]; then
   say "WARNING: plugin or host processes still running (ours, or another engineer's):"
   echo "$left" >&2
 fi
+cat "$RESULTS/results.md"
 say "done: $RESULTS/results.md ($failures failure(s))"
 [[ $failures -eq 0 ]]
