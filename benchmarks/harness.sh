@@ -13,8 +13,9 @@
 # goes to stderr); logs go to
 # benchmarks/target/harness.log. Settings (environment): ROUNDS=3 CALLS=20000 COLD=10 CRASH=5 PLUGINS=50
 # SCALE_PAR=2*nproc (the scale test runs once with all PLUGINS started at once, once SCALE_PAR at a time)
-# OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2. Builds only what is missing: the jars
-# (./mvnw -q -DskipTests package) and the Go peers (interop/peers/build.sh into benchmarks/target/peers).
+# OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2. Builds only
+# what is missing: the jars (./mvnw -q -DskipTests package), the Go peers (interop/peers/build.sh into
+# benchmarks/target/peers) and each listed commit's jars (into benchmarks/target/changes).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -52,7 +52,11 @@ public final class ResultsReport {
 
     private final List<Row> rows = new ArrayList<>();
 
-    private ResultsReport() {
+    ResultsReport() {
+    }
+
+    void add(Row row) {
+        rows.add(row);
     }
 
     public static void main(String[] args) throws IOException {
@@ -62,7 +66,7 @@ public final class ResultsReport {
         }
         ResultsReport report = new ResultsReport();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
-            report.parse(line).ifPresent(report.rows::add);
+            report.parse(line).ifPresent(report::add);
         }
         List<String> meta = Files.readAllLines(Path.of(args[1]));
         Path out = Path.of(args[2]);
