@@ -9,6 +9,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
@@ -163,7 +164,30 @@ public final class Transport {
         return builder.build().start();
     }
 
-    private static EventLoopGroup group() {
+    /** One of the shared event loops, for connections whose streams must all run on one thread. */
+    static EventLoop nextEventLoop() {
+        return group().next();
+    }
+
+    /** The executor of calls' handlers and callbacks. */
+    static Executor callExecutor() {
+        return CALL_EXECUTOR;
+    }
+
+    /** The Netty channel type of a connection to {@code address}. */
+    static Class<? extends Channel> socketChannelType(SocketAddress address) {
+        return address instanceof DomainSocketAddress ? EpollDomainSocketChannel.class
+                : unixSocketsAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** The Netty channel type of a listener on {@code address}. */
+    static Class<? extends ServerChannel> serverChannelType(SocketAddress address) {
+        return address instanceof DomainSocketAddress ? EpollServerDomainSocketChannel.class
+                : unixSocketsAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The shared event loops. */
+    static EventLoopGroup group() {
         EventLoopGroup current = group;
         if (current == null) {
             synchronized (Transport.class) {
