@@ -12,25 +12,14 @@ import dev.outpost.wire.AutoMtls;
 import dev.outpost.wire.PluginEnv;
 import dev.outpost.wire.HandshakeException;
 import dev.outpost.wire.HandshakeLine;
-import dev.outpost.wire.LineSplitter;
 import dev.outpost.wire.Network;
 import dev.outpost.wire.ProtocolVersions;
 import dev.outpost.wire.proto.ConnInfo;
 import dev.outpost.wire.proto.Empty;
 import dev.outpost.wire.proto.GRPCBrokerGrpc;
 import dev.outpost.wire.proto.GRPCControllerGrpc;
-import dev.outpost.wire.proto.GRPCStdioGrpc;
-import dev.outpost.wire.proto.StdioData;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -97,7 +86,7 @@ public final class PluginClient implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicInteger brokerSockets = new AtomicInteger();
-    private volatile ClientCallStreamObserver<Empty> stdioCall;
+    private final StdioStream stdio;
     private final MutualTls tls;
 
     /** A plugin served in this JVM by {@link #inProcess}, and the directory of the host's broker sockets. */
@@ -127,11 +116,11 @@ public final class PluginClient implements AutoCloseable {
         this.tls = tls;
         this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
                 // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
-                new DefaultDeadline(config.callTimeout()), new PluginCalls());
+                new DefaultDeadline(config.callTimeout()), new PluginCalls(name, exit, closing::get));
         Path brokerDir = process != null ? process.socketDir() : inProcess != null ? inProcess.socketDir() : null;
         this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         openBrokerStream();
-        openStdioStream(output);
+        this.stdio = StdioStream.open(channel, name, output);
     }
 
     /**
@@ -501,10 +490,7 @@ public final class PluginClient implements AutoCloseable {
         try {
             MANAGED.remove(this);
             broker.close();
-            ClientCallStreamObserver<Empty> stdio = stdioCall;
-            if (stdio != null) {
-                stdio.cancel("host closing", null);
-            }
+            stdio.cancel();
             if (!exited()) {
                 requestShutdown();
             }
@@ -649,99 +635,5 @@ public final class PluginClient implements AutoCloseable {
                 inbound.onCompleted();
             }
         });
-    }
-
-    private void openStdioStream(PluginOutput output) {
-        LineSplitter out = LineSplitter.lines(output::stdout);
-        LineSplitter err = new LineSplitter(LineSplitter.DEFAULT_MAX_LINE, output::stderr);
-        GRPCStdioGrpc.newStub(channel).streamStdio(com.google.protobuf.Empty.getDefaultInstance(),
-                new ClientResponseObserver<com.google.protobuf.Empty, StdioData>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<com.google.protobuf.Empty> requestStream) {
-                        // Only the cancel handle matters; the request type differs from plugin.Empty.
-                        stdioCall = castCall(requestStream);
-                    }
-
-                    @Override
-                    public void onNext(StdioData data) {
-                        byte[] bytes = data.getData().toByteArray();
-                        switch (data.getChannel()) {
-                            case STDOUT -> out.feed(bytes, 0, bytes.length);
-                            case STDERR -> err.feed(bytes, 0, bytes.length);
-                            default -> LOG.warn("plugin '{}' sent stdio data on unknown channel {}", name,
-                                    data.getChannelValue());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        out.finish();
-                        err.finish();
-                        Status.Code code = Status.fromThrowable(t).getCode();
-                        if (code == Status.Code.UNIMPLEMENTED) {
-                            LOG.debug("plugin '{}' has no stdio service (go-plugin < 1.1): stdout and stderr "
-                                    + "come through the pipes only", name);
-                        } else if (code != Status.Code.CANCELLED && code != Status.Code.UNAVAILABLE) {
-                            LOG.warn("plugin '{}': stdio stream failed: {}", name, Status.fromThrowable(t));
-                        }
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        out.finish();
-                        err.finish();
-                    }
-                });
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static ClientCallStreamObserver<Empty> castCall(ClientCallStreamObserver<?> call) {
-        return (ClientCallStreamObserver) call;
-    }
-
-    /** Errors that say how the plugin died, or which call ran out of time. */
-    private final class PluginCalls implements ClientInterceptor {
-        @Override
-        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-                @Override
-                public void start(Listener<R> listener, Metadata headers) {
-                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-                        @Override
-                        public void onClose(Status status, Metadata trailers) {
-                            super.onClose(explain(method, status), trailers);
-                        }
-                    }, headers);
-                }
-            };
-        }
-
-        private Status explain(MethodDescriptor<?, ?> method, Status status) {
-            if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.INTERNAL) {
-                PluginExit result = awaitExitBriefly();
-                if (result != null && !closing.get()) {
-                    String message = "plugin '" + name + "' (pid " + result.pid() + ") " + result.describe()
-                            + " during " + method.getFullMethodName();
-                    return Status.UNAVAILABLE.withDescription(message)
-                            .withCause(new PluginUnavailableException(name, message, status.asRuntimeException()));
-                }
-            } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-                return status.augmentDescription("plugin '" + name + "' did not answer "
-                        + method.getFullMethodName() + " in time");
-            }
-            return status;
-        }
-
-        /** The socket closes a moment before the exit is reaped; wait that moment. */
-        private PluginExit awaitExitBriefly() {
-            try {
-                return exit.get(500, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                return null;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
     }
 }

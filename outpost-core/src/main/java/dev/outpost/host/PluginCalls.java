@@ -1,0 +1,86 @@
+package dev.outpost.host;
+
+import dev.outpost.PluginUnavailableException;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Errors of calls to a plugin that say what happened to it: how it died, or which call ran out of time.
+ */
+final class PluginCalls implements ClientInterceptor {
+
+    private final String name;
+    private final CompletableFuture<PluginExit> exit;
+    private final BooleanSupplier closing;
+
+    /**
+     * @param exit    completes when the plugin is gone
+     * @param closing whether the host is stopping the plugin (its calls failing then is no news)
+     */
+    PluginCalls(String name, CompletableFuture<PluginExit> exit, BooleanSupplier closing) {
+        this.name = name;
+        this.exit = exit;
+        this.closing = closing;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+            @Override
+            public void start(Listener<R> listener, Metadata headers) {
+                super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        super.onClose(explain(method, status), trailers);
+                    }
+                }, headers);
+            }
+        };
+    }
+
+    private Status explain(MethodDescriptor<?, ?> method, Status status) {
+        switch (status.getCode()) {
+            case UNAVAILABLE, INTERNAL -> {
+                PluginExit result = awaitExitBriefly();
+                if (result != null && !closing.getAsBoolean()) {
+                    String message = "plugin '" + name + "' (pid " + result.pid() + ") " + result.describe()
+                            + " during " + method.getFullMethodName();
+                    return Status.UNAVAILABLE.withDescription(message)
+                            .withCause(new PluginUnavailableException(name, message, status.asRuntimeException()));
+                }
+                return status;
+            }
+            case DEADLINE_EXCEEDED -> {
+                return status.augmentDescription("plugin '" + name + "' did not answer "
+                        + method.getFullMethodName() + " in time");
+            }
+            default -> {
+                return status;
+            }
+        }
+    }
+
+    /** The socket closes a moment before the exit is reaped; wait that moment. */
+    private PluginExit awaitExitBriefly() {
+        try {
+            return exit.get(500, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}
