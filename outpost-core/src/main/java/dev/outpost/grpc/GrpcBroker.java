@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,7 @@ public final class GrpcBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcBroker.class);
 
     private final String owner;
-    private final Supplier<SocketAddress> listenAddresses;
+    private final Listeners listeners;
     private final Duration dialTimeout;
     private final MutualTls tls;
     private final AtomicInteger nextId = new AtomicInteger();
@@ -51,28 +50,39 @@ public final class GrpcBroker implements AutoCloseable {
     private final List<Runnable> closeActions = new CopyOnWriteArrayList<>();
 
     /**
-     * @param owner           who this broker belongs to, for messages (a plugin name)
-     * @param listenAddresses a fresh address for each server this side accepts on
-     * @param dialTimeout     how long {@link #dial} waits for the other side's announcement
+     * @param owner       who this broker belongs to, for messages (a plugin name)
+     * @param listeners   a fresh address for each server this side accepts on, e.g. {@code () -> address}
+     * @param dialTimeout how long {@link #dial} waits for the other side's announcement
      */
-    public GrpcBroker(String owner, Supplier<SocketAddress> listenAddresses, Duration dialTimeout) {
-        this(owner, listenAddresses, dialTimeout, null);
+    public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout) {
+        this(owner, listeners, dialTimeout, null);
     }
 
     /**
      * A broker whose listeners and dials use mutual TLS when {@code tls} is not null (AutoMTLS):
      * listeners require the peer's certificate, dials accept only the peer's certificate.
      *
-     * @param owner           who this broker belongs to, for messages (a plugin name)
-     * @param listenAddresses a fresh address for each server this side accepts on
-     * @param dialTimeout     how long {@link #dial} waits for the other side's announcement
-     * @param tls             the AutoMTLS contexts, or null for plaintext
+     * @param owner       who this broker belongs to, for messages (a plugin name)
+     * @param listeners   a fresh address for each server this side accepts on, and what to do once it listens
+     * @param dialTimeout how long {@link #dial} waits for the other side's announcement
+     * @param tls         the AutoMTLS contexts, or null for plaintext
      */
-    public GrpcBroker(String owner, Supplier<SocketAddress> listenAddresses, Duration dialTimeout, MutualTls tls) {
+    public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout, MutualTls tls) {
         this.owner = owner;
-        this.listenAddresses = listenAddresses;
+        this.listeners = listeners;
         this.dialTimeout = dialTimeout;
         this.tls = tls;
+    }
+
+    /** Where this side's brokered servers listen. */
+    @FunctionalInterface
+    public interface Listeners {
+        /** A fresh address for the next server. */
+        SocketAddress next();
+
+        /** Runs once a server listens on {@code address}, before it is announced (e.g. to restrict its socket). */
+        default void listening(SocketAddress address) throws IOException {
+        }
     }
 
     /** The next id for a server of this side: 1, 2, 3… */
@@ -86,12 +96,19 @@ public final class GrpcBroker implements AutoCloseable {
      */
     public AutoCloseable acceptAndServe(int id, List<ServerServiceDefinition> services) {
         ensureOpen();
-        SocketAddress address = listenAddresses.get();
+        SocketAddress address = listeners.next();
         Server server;
         try {
             server = Transport.server(address, services, tls);
         } catch (IOException e) {
             throw new UncheckedIOException(owner + ": broker cannot listen for id " + id + " on " + address, e);
+        }
+        try {
+            listeners.listening(address);
+        } catch (IOException e) {
+            server.shutdownNow();
+            throw new UncheckedIOException(owner + ": broker cannot prepare its listener for id " + id + " on "
+                    + address + ": " + e.getMessage(), e);
         }
         servers.add(server);
         Network network = address instanceof DomainSocketAddress ? Network.UNIX : Network.TCP;

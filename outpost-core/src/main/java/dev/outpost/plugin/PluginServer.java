@@ -4,6 +4,7 @@ import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
+import dev.outpost.grpc.UnixSocketDir;
 import dev.outpost.wire.AutoMtls;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.HandshakeLine;
@@ -25,20 +26,15 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,8 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * The plugin side: what a plugin's {@code main} calls.
@@ -68,14 +62,11 @@ public final class PluginServer implements AutoCloseable {
             This program is a plugin: a host application starts it and talks to it.
             Running it by hand does nothing useful. Start the application that uses it instead.""";
 
-    /** A Unix socket path longer than this does not fit in {@code sockaddr_un}. */
-    private static final int MAX_SOCKET_PATH = 107;
-
     private static final PluginLogger LOG = PluginLogger.named("outpost.plugin");
 
     private final Server server;
     private final HandshakeLine handshake;
-    private final Path socketDir;
+    private final UnixSocketDir sockets;
     private final GrpcBroker broker;
     private final StdioCapture stdio;
     private final long graceMillis;
@@ -83,11 +74,11 @@ public final class PluginServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private PluginServer(Server server, HandshakeLine handshake, Path socketDir, GrpcBroker broker, StdioCapture stdio,
-                         long graceMillis) {
+    private PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, GrpcBroker broker,
+                         StdioCapture stdio, long graceMillis) {
         this.server = server;
         this.handshake = handshake;
-        this.socketDir = socketDir;
+        this.sockets = sockets;
         this.broker = broker;
         this.stdio = stdio;
         this.graceMillis = graceMillis;
@@ -137,22 +128,33 @@ public final class PluginServer implements AutoCloseable {
     /**
      * Starts serving without the process-level duties of {@link #serve} (cookie check, stdout, signals,
      * exit), e.g. to run a plugin inside a test. {@code env} supplies the go-plugin variables.
+     *
+     * <p>On a Unix socket, the plugin's socket and every broker socket are made directly inside the host's
+     * {@code PLUGIN_UNIX_SOCKET_DIR} when it is set (the directory is the host's: only these sockets are
+     * removed on close), else in a private 0700 directory of the plugin's own in the temp directory (removed
+     * on close). Sockets are 0600, or with {@code PLUGIN_UNIX_SOCKET_GROUP} (a group name or a numeric gid,
+     * as go-plugin takes it) 0660 and that group's.
+     *
+     * @throws IllegalStateException when a variable is unusable (no such directory or group, a socket path
+     *                               too long for a Unix socket address), saying which and why
      */
     public static PluginServer start(ServeConfig config, Map<String, String> env) throws IOException {
         List<Integer> hostVersions = ProtocolVersions.parse(env.get(PluginEnv.PROTOCOL_VERSIONS),
                 item -> LOG.warn("host sent an invalid protocol version", "version", item));
         int version = ProtocolVersions.negotiate(config.versionedPlugins().keySet(), hostVersions);
-        Map<String, GrpcPlugin<?>> plugins = config.versionedPlugins().get(version);
-
-        Path socketDir = null;
-        SocketAddress listenAddress;
-        AtomicInteger brokerSockets = new AtomicInteger();
-        if (config.network() == Network.UNIX) {
-            socketDir = createSocketDir(env.get(PluginEnv.UNIX_SOCKET_DIR));
-            listenAddress = socketAddress(socketDir.resolve("plugin.sock"));
-        } else {
-            listenAddress = null;
+        UnixSocketDir sockets = config.network() == Network.UNIX ? socketDir(env) : null;
+        try {
+            return start(config, env, version, sockets);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(sockets);
+            throw e;
         }
+    }
+
+    private static PluginServer start(ServeConfig config, Map<String, String> env, int version,
+                                      UnixSocketDir sockets) throws IOException {
+        Map<String, GrpcPlugin<?>> plugins = config.versionedPlugins().get(version);
+        SocketAddress listenAddress = sockets != null ? nextSocket(sockets, "plugin-") : null;
         AutoMtls.Identity identity = null;
         MutualTls tls = null;
         String hostCertificate = env.get(PluginEnv.CLIENT_CERT);
@@ -163,15 +165,11 @@ public final class PluginServer implements AutoCloseable {
                 identity = AutoMtls.generate();
                 tls = MutualTls.of(identity, host, "host");
             } catch (CertificateException e) {
-                deleteRecursively(socketDir);
                 throw new IllegalStateException(PluginEnv.CLIENT_CERT + " holds no valid certificate: "
                         + e.getMessage(), e);
             }
         }
-        Path brokerDir = socketDir;
-        GrpcBroker broker = new GrpcBroker("plugin", () -> brokerDir != null
-                ? socketAddress(brokerDir.resolve("broker-" + brokerSockets.incrementAndGet() + ".sock"))
-                : new InetSocketAddress("127.0.0.1", 0), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
+        GrpcBroker broker = new GrpcBroker("plugin", brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err));
 
@@ -208,20 +206,20 @@ public final class PluginServer implements AutoCloseable {
 
         Server server;
         HandshakeLine line;
-        try {
-            if (config.network() == Network.UNIX) {
-                server = Transport.server(listenAddress, services, tls);
-                Path socket = Path.of(((DomainSocketAddress) listenAddress).path());
-                restrictSocket(socket, env.get(PluginEnv.UNIX_SOCKET_GROUP));
-                line = HandshakeLine.grpc(version, Network.UNIX, socket.toString());
-            } else {
-                server = listenTcp(env, services, tls);
-                int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-                line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + port);
+        if (sockets != null) {
+            server = Transport.server(listenAddress, services, tls);
+            Path socket = Path.of(((DomainSocketAddress) listenAddress).path());
+            try {
+                sockets.restrict(socket);
+            } catch (IOException | RuntimeException e) {
+                server.shutdownNow();
+                throw e;
             }
-        } catch (IOException | RuntimeException e) {
-            deleteRecursively(socketDir);
-            throw e;
+            line = HandshakeLine.grpc(version, Network.UNIX, socket.toString());
+        } else {
+            server = listenTcp(env, services, tls);
+            int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+            line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + port);
         }
         if (identity != null) {
             line = line.withServerCert(identity.certificateDer());
@@ -231,7 +229,7 @@ public final class PluginServer implements AutoCloseable {
             line = new HandshakeLine(line.coreVersion(), line.appVersion(), line.network(), line.address(),
                     line.protocol(), line.serverCert(), Optional.of(false));
         }
-        PluginServer plugin = new PluginServer(server, line, socketDir, broker, stdio,
+        PluginServer plugin = new PluginServer(server, line, sockets, broker, stdio,
                 config.shutdownGrace().toMillis());
         self[0] = plugin;
         LOG.debug("plugin address", "network", line.network().wireName(), "address", line.address());
@@ -262,7 +260,8 @@ public final class PluginServer implements AutoCloseable {
 
     /**
      * Stops serving: ends the host's streams, lets in-flight calls finish within the grace period,
-     * then removes the socket directory. Idempotent; concurrent callers return once it is done.
+     * then removes its sockets (and its own socket directory, not the host's). Idempotent; concurrent
+     * callers return once it is done.
      */
     @Override
     public void close() {
@@ -282,39 +281,65 @@ public final class PluginServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
-            deleteRecursively(socketDir);
+            closeQuietly(sockets);
             // Completed before the latch opens: whoever returns from close() or awaitTermination() sees it.
             terminated.complete(null);
             stopped.countDown();
         }
     }
 
-    private static Path createSocketDir(String base) throws IOException {
-        Path parent = base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("java.io.tmpdir"));
-        // createTempDirectory gives 0700 on POSIX: only this user can reach the socket.
-        return Files.createTempDirectory(parent, "outpost-");
+    /**
+     * The directory for the plugin's sockets: the host's {@code PLUGIN_UNIX_SOCKET_DIR} as it is (go-plugin
+     * 1.5+ and Outpost hosts make one per plugin and remove it), else a private one in the temp directory.
+     */
+    private static UnixSocketDir socketDir(Map<String, String> env) {
+        String dir = env.get(PluginEnv.UNIX_SOCKET_DIR);
+        String group = env.get(PluginEnv.UNIX_SOCKET_GROUP);
+        boolean given = dir != null && !dir.isEmpty();
+        try {
+            return given ? UnixSocketDir.shared(Path.of(dir), group)
+                    : UnixSocketDir.createPrivate(Path.of(System.getProperty("java.io.tmpdir")), group);
+        } catch (UserPrincipalNotFoundException e) {
+            throw new IllegalStateException(PluginEnv.UNIX_SOCKET_GROUP + "=" + group + " names no group of this "
+                    + "system; expected a group name or a numeric gid");
+        } catch (IOException e) {
+            throw new IllegalStateException(given ? PluginEnv.UNIX_SOCKET_DIR + "=" + dir + " cannot hold the "
+                    + "plugin's sockets: " + e.getMessage() : "cannot make a socket directory in "
+                    + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+        }
     }
 
-    private static SocketAddress socketAddress(Path path) {
-        String text = path.toAbsolutePath().toString();
-        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-            throw new IllegalStateException("socket path " + text + " is longer than " + MAX_SOCKET_PATH
-                    + " bytes; set " + PluginEnv.UNIX_SOCKET_DIR + " or TMPDIR to a shorter directory");
+    private static SocketAddress nextSocket(UnixSocketDir sockets, String prefix) {
+        try {
+            return sockets.next(prefix);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; set " + PluginEnv.UNIX_SOCKET_DIR
+                    + " or TMPDIR to a shorter directory", e);
         }
-        return new DomainSocketAddress(text);
     }
 
-    private static void restrictSocket(Path socket, String group) throws IOException {
-        if (group == null || group.isEmpty()) {
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            return;
+    /** Broker sockets go beside the plugin's own and get its mode and group; loopback TCP without Unix sockets. */
+    private static GrpcBroker.Listeners brokerListeners(UnixSocketDir sockets) {
+        if (sockets == null) {
+            return () -> new InetSocketAddress("127.0.0.1", 0);
         }
-        GroupPrincipal principal = socket.getFileSystem().getUserPrincipalLookupService()
-                .lookupPrincipalByGroupName(group);
-        Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(principal);
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-        Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwxrwx---"));
-        Files.getFileAttributeView(socket.getParent(), PosixFileAttributeView.class).setGroup(principal);
+        return new GrpcBroker.Listeners() {
+            @Override
+            public SocketAddress next() {
+                return nextSocket(sockets, "broker-");
+            }
+
+            @Override
+            public void listening(SocketAddress address) throws IOException {
+                sockets.restrict(Path.of(((DomainSocketAddress) address).path()));
+            }
+        };
+    }
+
+    private static void closeQuietly(UnixSocketDir sockets) {
+        if (sockets != null) {
+            sockets.close();
+        }
     }
 
     private static Server listenTcp(Map<String, String> env, List<ServerServiceDefinition> services, MutualTls tls)
@@ -352,23 +377,6 @@ public final class PluginServer implements AutoCloseable {
             return port;
         } catch (NumberFormatException e) {
             throw new IllegalStateException("couldn't get value from " + name + ": \"" + value + "\" is not a port");
-        }
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("cannot remove socket directory", "dir", dir, "error", e.getMessage());
         }
     }
 
