@@ -29,7 +29,7 @@ final class Checksums {
      * read-and-execute-only copy of exactly the bytes that were verified, inside {@code privateDir}.
      *
      * @throws PluginStartException naming the file, the expected and the actual digest, when they differ
-     *                              or the file cannot be read; {@code privateDir} is removed then
+     *                              or the file cannot be read; the caller removes {@code privateDir}
      */
     static Path verifiedCopy(ClientConfig config, Path privateDir) {
         ClientConfig.Checksum checksum = config.checksum().orElseThrow();
@@ -65,12 +65,8 @@ final class Checksums {
             PluginProcess.afterChecksumVerified.accept(original);
             return copy;
         } catch (IOException | NoSuchAlgorithmException e) {
-            PluginProcess.deleteRecursively(privateDir);
             throw new PluginStartException(name, "plugin '" + name + "': cannot verify the checksum of " + program
                     + ": " + e, List.of(), e);
-        } catch (RuntimeException e) {
-            PluginProcess.deleteRecursively(privateDir);
-            throw e;
         }
     }
 

@@ -46,6 +46,8 @@ public final class ClientConfig {
     private final int maxPort;
     private final Consumer<String> stdout;
     private final Consumer<String> stderr;
+    private final Path unixSocketDir;
+    private final String unixSocketGroup;
     private final String loggerName;
     private final boolean managed;
     private final boolean autoMtls;
@@ -74,6 +76,8 @@ public final class ClientConfig {
         this.maxPort = builder.maxPort;
         this.stdout = builder.stdout;
         this.stderr = builder.stderr;
+        this.unixSocketDir = builder.unixSocketDir;
+        this.unixSocketGroup = builder.unixSocketGroup;
         this.loggerName = builder.loggerName != null ? builder.loggerName : "outpost.plugin." + name;
         this.managed = builder.managed;
         this.autoMtls = builder.autoMtls;
@@ -160,6 +164,16 @@ public final class ClientConfig {
         return stderr;
     }
 
+    /** Where the host makes the plugin's private socket directory; empty for {@code java.io.tmpdir}. */
+    public Optional<Path> unixSocketDir() {
+        return Optional.ofNullable(unixSocketDir);
+    }
+
+    /** The group (a name or a numeric gid) that may open the plugin's sockets; empty for none. */
+    public Optional<String> unixSocketGroup() {
+        return Optional.ofNullable(unixSocketGroup);
+    }
+
     /** The SLF4J logger the plugin's log lines go to; by default {@code outpost.plugin.<name>}. */
     public String loggerName() {
         return loggerName;
@@ -244,6 +258,8 @@ public final class ClientConfig {
         private int maxPort = PluginEnv.DEFAULT_MAX_PORT;
         private Consumer<String> stdout;
         private Consumer<String> stderr;
+        private Path unixSocketDir;
+        private String unixSocketGroup;
         private String loggerName;
         private boolean managed = true;
         private boolean autoMtls;
@@ -390,6 +406,32 @@ public final class ClientConfig {
         /** Also receives a raw copy of every stderr line. */
         public Builder stderr(Consumer<String> sink) {
             this.stderr = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Makes each start's private socket directory ({@code outpost-*}, given to the plugin as
+         * {@code PLUGIN_UNIX_SOCKET_DIR}) inside {@code directory} instead of {@code java.io.tmpdir}, as
+         * go-plugin's {@code UnixSocketConfig.TempDir}. go-plugin 1.5+ and Outpost plugins make their sockets
+         * in it, and the host its broker sockets; it is removed when the plugin stops, crashes or fails to
+         * start. A short directory keeps socket paths within the 107 bytes of a Unix socket address. The
+         * directory must exist when the plugin starts; a missing one, or one too long for socket paths,
+         * fails the start, naming the plugin.
+         */
+        public Builder unixSocketDir(Path directory) {
+            this.unixSocketDir = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Lets a group open the plugin's sockets (go-plugin's {@code UnixSocketConfig.Group}), e.g. for a
+         * plugin running as another user of that group: the private socket directory is 0770 and the group's,
+         * the host's broker sockets are 0660 and the group's, and {@code PLUGIN_UNIX_SOCKET_GROUP} asks the
+         * plugin to do the same with its sockets. A group name or a numeric gid; this user must be root or a
+         * member of the group. An unknown group fails the start, naming the plugin.
+         */
+        public Builder unixSocketGroup(String group) {
+            this.unixSocketGroup = requireText(group, "unixSocketGroup");
             return this;
         }
 

@@ -6,6 +6,7 @@ import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
+import dev.outpost.grpc.UnixSocketDir;
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.wire.AutoMtls;
@@ -28,8 +29,6 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
@@ -45,7 +44,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,12 +83,11 @@ public final class PluginClient implements AutoCloseable {
     private final CompletableFuture<PluginExit> exit;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final AtomicInteger brokerSockets = new AtomicInteger();
     private final StdioStream stdio;
     private final MutualTls tls;
 
-    /** A plugin served in this JVM by {@link #inProcess}, and the directory of the host's broker sockets. */
-    private record InProcess(PluginServer server, Path socketDir) {
+    /** A plugin served in this JVM by {@link #inProcess}, and the socket directory the host made for it. */
+    private record InProcess(PluginServer server, UnixSocketDir sockets) {
     }
 
     private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, HandshakeLine handshake,
@@ -117,8 +114,9 @@ public final class PluginClient implements AutoCloseable {
         this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
                 // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
                 new DefaultDeadline(config.callTimeout()), new PluginCalls(name, exit, closing::get));
-        Path brokerDir = process != null ? process.socketDir() : inProcess != null ? inProcess.socketDir() : null;
-        this.broker = new GrpcBroker(name, () -> brokerSocket(brokerDir), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
+        UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
+        this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
+                GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
         openBrokerStream();
         this.stdio = StdioStream.open(channel, name, output);
     }
@@ -251,17 +249,12 @@ public final class PluginClient implements AutoCloseable {
                     + plugin.handshake().magicCookieKey() + " (a launched plugin would refuse to start)",
                     List.of(), null);
         }
-        Path socketDir;
-        try {
-            socketDir = Files.createTempDirectory("outpost-");
-        } catch (IOException e) {
-            throw new PluginStartException(name, "plugin '" + name + "' (in-process): cannot create a socket "
-                    + "directory: " + e.getMessage(), List.of(), e);
-        }
+        UnixSocketDir sockets = HostSockets.create(config, "plugin '" + name + "' (in-process)");
         Map<String, String> env = new HashMap<>();
         env.put(config.handshake().magicCookieKey(), config.handshake().magicCookieValue());
         env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
-        env.put(PluginEnv.UNIX_SOCKET_DIR, socketDir.toString());
+        env.put(PluginEnv.UNIX_SOCKET_DIR, sockets.path().toString());
+        config.unixSocketGroup().ifPresent(group -> env.put(PluginEnv.UNIX_SOCKET_GROUP, group));
         env.put(PluginEnv.MIN_PORT, Integer.toString(config.minPort()));
         env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
@@ -272,14 +265,14 @@ public final class PluginClient implements AutoCloseable {
         try {
             server = PluginServer.start(plugin, env);
         } catch (IOException | RuntimeException e) {
-            PluginProcess.deleteRecursively(socketDir);
+            sockets.close();
             throw new PluginStartException(name, "plugin '" + name + "' (in-process) cannot start its server: "
                     + e.getMessage(), List.of(), e);
         }
-        InProcess local = new InProcess(server, socketDir);
+        InProcess local = new InProcess(server, sockets);
         java.util.function.BiFunction<String, Throwable, PluginStartException> failure = (what, cause) -> {
             server.close();
-            PluginProcess.deleteRecursively(socketDir);
+            sockets.close();
             return new PluginStartException(name, "plugin '" + name + "' (in-process) " + what, List.of(), cause);
         };
         HandshakeLine handshake = server.handshake();
@@ -501,7 +494,7 @@ public final class PluginClient implements AutoCloseable {
             } else if (inProcess != null) {
                 // Never a signal: the "process" is this JVM. Stopping the server is all there is.
                 inProcess.server().close();
-                PluginProcess.deleteRecursively(inProcess.socketDir());
+                inProcess.sockets().close();
             } else {
                 stopReattached();
             }
@@ -586,9 +579,9 @@ public final class PluginClient implements AutoCloseable {
             LOG.warn("plugin '{}' (pid {}) {} unexpectedly", name, result.pid(), result.describe());
             removeLeftoverSocket();
             if (process != null) {
-                PluginProcess.deleteRecursively(process.socketDir());
+                process.removeDirectories();
             } else if (inProcess != null) {
-                PluginProcess.deleteRecursively(inProcess.socketDir());
+                inProcess.sockets().close();
             }
         }
     }
@@ -601,14 +594,6 @@ public final class PluginClient implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(new Thread(PluginClient::closeAll, "outpost-shutdown-hook"));
         }
         MANAGED.add(this);
-    }
-
-    private SocketAddress brokerSocket(Path dir) {
-        if (dir == null || handshake.network() == Network.TCP) {
-            return new InetSocketAddress("127.0.0.1", 0);
-        }
-        return Transport.address(Network.UNIX,
-                dir.resolve("host-" + brokerSockets.incrementAndGet() + ".sock").toString());
     }
 
     private void openBrokerStream() {

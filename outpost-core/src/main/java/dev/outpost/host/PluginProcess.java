@@ -1,6 +1,7 @@
 package dev.outpost.host;
 
 import dev.outpost.grpc.Transport;
+import dev.outpost.grpc.UnixSocketDir;
 import dev.outpost.wire.LineSplitter;
 import dev.outpost.wire.PluginEnv;
 import dev.outpost.wire.ProtocolVersions;
@@ -45,7 +46,9 @@ final class PluginProcess {
     private final String name;
     private final List<String> command;
     private final Process process;
-    private final Path socketDir;
+    private final UnixSocketDir sockets;
+    /** Where the verified copy of a checksummed executable lives: the socket directory unless a group shares it. */
+    private final Path copyDir;
     private final PluginOutput output;
     private final CompletableFuture<String> handshake = new CompletableFuture<>();
     private final List<String> noise = Collections.synchronizedList(new ArrayList<>());
@@ -55,13 +58,14 @@ final class PluginProcess {
     private final String instance;
     private final java.util.concurrent.atomic.AtomicLong noiseLines = new java.util.concurrent.atomic.AtomicLong();
 
-    private PluginProcess(String name, List<String> command, Process process, Path socketDir, PluginOutput output,
-                          Logger stdoutLogger, String instance) {
+    private PluginProcess(String name, List<String> command, Process process, UnixSocketDir sockets, Path copyDir,
+                          PluginOutput output, Logger stdoutLogger, String instance) {
         this.name = name;
         this.instance = instance;
         this.command = command;
         this.process = process;
-        this.socketDir = socketDir;
+        this.sockets = sockets;
+        this.copyDir = copyDir;
         this.output = output;
         this.stdoutLogger = stdoutLogger;
         ThreadFactory threads = Transport.daemonThreads("outpost-" + name);
@@ -83,24 +87,22 @@ final class PluginProcess {
      */
     static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger,
                                 Map<String, String> extraEnv) {
-        Path socketDir;
-        try {
-            // A short private directory (0700) for the plugin's sockets: go-plugin >= 1.5 and Outpost
-            // plugins listen inside it, and the host removes it even after a SIGKILL.
-            socketDir = Files.createTempDirectory("outpost-");
-        } catch (IOException e) {
-            throw new PluginStartException(config.name(), "plugin '" + config.name()
-                    + "': cannot create a socket directory: " + e.getMessage(), List.of(), e);
-        }
+        // A short private directory for the plugin's sockets: go-plugin >= 1.5 and Outpost plugins listen
+        // inside it, and the host removes it even after a SIGKILL.
+        UnixSocketDir sockets = HostSockets.create(config, "plugin '" + config.name() + "'");
+        Path copyDir = null;
         JavaCommand.Launch launch = config.javaCommand().map(JavaCommand::prepare)
                 .orElseGet(() -> new JavaCommand.Launch(config.command(), status -> { }));
         List<String> command = launch.command();
         if (config.checksum().isPresent()) {
             command = new ArrayList<>(command);
             try {
-                command.set(0, Checksums.verifiedCopy(config, socketDir).toString());
+                copyDir = copyDir(config, sockets);
+                command.set(0, Checksums.verifiedCopy(config, copyDir).toString());
             } catch (RuntimeException e) {
                 launch.exited().accept(-1);
+                sockets.close();
+                UnixSocketDir.deleteRecursively(copyDir);
                 throw e;
             }
         }
@@ -114,7 +116,8 @@ final class PluginProcess {
         env.put(PluginEnv.MIN_PORT, Integer.toString(config.minPort()));
         env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
         env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
-        env.put(PluginEnv.UNIX_SOCKET_DIR, socketDir.toString());
+        env.put(PluginEnv.UNIX_SOCKET_DIR, sockets.path().toString());
+        config.unixSocketGroup().ifPresent(group -> env.put(PluginEnv.UNIX_SOCKET_GROUP, group));
         env.putAll(extraEnv);
         String instance = java.util.UUID.randomUUID().toString();
         env.put(INSTANCE_ENV, instance);
@@ -125,7 +128,8 @@ final class PluginProcess {
             process = builder.start();
         } catch (IOException e) {
             launch.exited().accept(-1);
-            deleteRecursively(socketDir);
+            sockets.close();
+            UnixSocketDir.deleteRecursively(copyDir);
             String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
                     : e.getMessage();
             throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot launch "
@@ -133,7 +137,25 @@ final class PluginProcess {
         }
         process.onExit().thenAccept(exited -> launch.exited().accept(exited.exitValue()));
         LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), command);
-        return new PluginProcess(config.name(), config.command(), process, socketDir, output, stdoutLogger, instance);
+        return new PluginProcess(config.name(), config.command(), process, sockets, copyDir, output, stdoutLogger,
+                instance);
+    }
+
+    /**
+     * The directory for the verified copy of a checksummed executable. With a group, the socket directory
+     * is the group's to write: one of its members could swap the copy between the check and the launch,
+     * so the copy gets a directory of its own that only this user can change.
+     */
+    private static Path copyDir(ClientConfig config, UnixSocketDir sockets) {
+        if (config.unixSocketGroup().isEmpty()) {
+            return sockets.path();
+        }
+        try {
+            return Files.createTempDirectory(sockets.path().getParent(), "outpost-");
+        } catch (IOException e) {
+            throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot make a private "
+                    + "directory for the verified executable: " + e.getMessage(), List.of(), e);
+        }
     }
 
     long pid() {
@@ -278,7 +300,13 @@ final class PluginProcess {
     private void finish() {
         joinReader(stdoutReader);
         joinReader(stderrReader);
-        deleteRecursively(socketDir);
+        removeDirectories();
+    }
+
+    /** Removes the socket directory and the verified copy's; also after a crash, when nothing else will. */
+    void removeDirectories() {
+        sockets.close();
+        UnixSocketDir.deleteRecursively(copyDir);
     }
 
     private void joinReader(Thread reader) {
@@ -297,8 +325,8 @@ final class PluginProcess {
         }
     }
 
-    Path socketDir() {
-        return socketDir;
+    UnixSocketDir sockets() {
+        return sockets;
     }
 
     private void drain(InputStream in, boolean isStdout) {
@@ -336,17 +364,6 @@ final class PluginProcess {
             if (noise.size() < MAX_NOISE_LINES_KEPT) {
                 noise.add(line);
             }
-        }
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("cannot remove {}: {}", dir, e.toString());
         }
     }
 }

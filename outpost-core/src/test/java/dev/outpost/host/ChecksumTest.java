@@ -88,6 +88,24 @@ class ChecksumTest {
     }
 
     @Test
+    void withASocketGroupTheVerifiedCopyRunsFromADirectoryOnlyThisUserCanChange() throws Exception {
+        Path plugin = script("plugin.sh", "original");
+        Files.writeString(plugin, Files.readString(plugin).replace("\nexec ", "\necho \"$0\" > '"
+                + dir.resolve("ran-from") + "'\nexec "));
+        String group = dev.outpost.fixtures.SocketGroups.usable();
+        try (PluginClient client = PluginClient.start(config(plugin).checksum("SHA-256", sha256(plugin))
+                .unixSocketGroup(group).build())) {
+            Path copy = Path.of(Files.readString(dir.resolve("ran-from")).strip());
+            Path socketDir = Path.of(client.handshake().address()).getParent();
+            // The group may write to the socket directory, and so could swap a copy kept there.
+            assertThat(copy.getParent()).isNotEqualTo(socketDir);
+            assertThat(Files.getPosixFilePermissions(copy.getParent()))
+                    .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            assertThat(Files.readAllBytes(copy)).isEqualTo(Files.readAllBytes(plugin));
+        }
+    }
+
+    @Test
     void aCommandIsLookedUpOnThePathLikeTheOperatingSystemDoes() throws Exception {
         Path sh = Path.of(new String(new ProcessBuilder("sh", "-c", "command -v sh").start().getInputStream()
                 .readAllBytes(), StandardCharsets.UTF_8).strip());
