@@ -42,6 +42,7 @@ public final class GrpcBroker implements AutoCloseable {
     private final Listeners listeners;
     private final Duration dialTimeout;
     private final MutualTls tls;
+    private final int maxMessageSize;
     private final AtomicInteger nextId = new AtomicInteger();
     private final Map<Integer, CompletableFuture<ConnInfo>> announcements = new ConcurrentHashMap<>();
     private final CompletableFuture<StreamObserver<ConnInfo>> outbound = new CompletableFuture<>();
@@ -68,10 +69,28 @@ public final class GrpcBroker implements AutoCloseable {
      * @param tls         the AutoMTLS contexts, or null for plaintext
      */
     public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout, MutualTls tls) {
+        this(owner, listeners, dialTimeout, tls, Transport.MAX_MESSAGE_SIZE);
+    }
+
+    /**
+     * A broker whose servers and dials accept and send messages of at most {@code maxMessageSize} bytes.
+     *
+     * @param owner          who this broker belongs to, for messages (a plugin name)
+     * @param listeners      a fresh address for each server this side accepts on, and what to do once it listens
+     * @param dialTimeout    how long {@link #dial} waits for the other side's announcement
+     * @param tls            the AutoMTLS contexts, or null for plaintext
+     * @param maxMessageSize the largest message, in bytes, accepted by this side's servers and sent or
+     *                       accepted on its dials
+     */
+    public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout, MutualTls tls, int maxMessageSize) {
+        if (maxMessageSize <= 0) {
+            throw new IllegalArgumentException("maxMessageSize must be positive, got " + maxMessageSize);
+        }
         this.owner = owner;
         this.listeners = listeners;
         this.dialTimeout = dialTimeout;
         this.tls = tls;
+        this.maxMessageSize = maxMessageSize;
     }
 
     /** Where this side's brokered servers listen. */
@@ -99,7 +118,7 @@ public final class GrpcBroker implements AutoCloseable {
         SocketAddress address = listeners.next();
         Server server;
         try {
-            server = Transport.server(address, services, tls);
+            server = Transport.server(address, services, tls, maxMessageSize);
         } catch (IOException e) {
             throw new UncheckedIOException(owner + ": broker cannot listen for id " + id + " on " + address, e);
         }
@@ -150,7 +169,7 @@ public final class GrpcBroker implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BrokerException(owner + ": broker id " + id + ": " + e.getMessage());
         }
-        return Transport.channel(Transport.address(network, info.getAddress()), tls, interceptors);
+        return Transport.channel(Transport.address(network, info.getAddress()), tls, maxMessageSize, interceptors);
     }
 
     /** Wires this broker to its stream; called once by the host or plugin plumbing. */

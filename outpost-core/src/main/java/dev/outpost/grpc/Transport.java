@@ -2,10 +2,18 @@ package dev.outpost.grpc;
 
 import dev.outpost.wire.AutoMtls;
 import dev.outpost.wire.Network;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
@@ -23,10 +31,14 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -39,7 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Transport {
 
-    /** gRPC's own limit; go-plugin hosts send and accept messages up to this size. */
+    /**
+     * gRPC's own limit, and the default on both sides: go-plugin hosts send and accept messages up to
+     * this size (2^31 - 1 bytes) on every connection.
+     */
     public static final int MAX_MESSAGE_SIZE = Integer.MAX_VALUE;
 
     private static volatile EventLoopGroup group;
@@ -112,6 +127,17 @@ public final class Transport {
      * (server name {@code localhost}, ALPN h2), else plaintext.
      */
     public static ManagedChannel channel(SocketAddress address, MutualTls tls, ClientInterceptor... interceptors) {
+        return channel(address, tls, MAX_MESSAGE_SIZE, interceptors);
+    }
+
+    /**
+     * A channel as {@link #channel(SocketAddress, MutualTls, ClientInterceptor...)} whose calls neither
+     * accept nor send a message larger than {@code maxMessageSize} bytes: a larger one fails its call
+     * alone with {@code RESOURCE_EXHAUSTED}, naming both sizes.
+     */
+    public static ManagedChannel channel(SocketAddress address, MutualTls tls, int maxMessageSize,
+                                         ClientInterceptor... interceptors) {
+        requirePositive(maxMessageSize);
         boolean unix = address instanceof DomainSocketAddress;
         if (unix && !unixSocketsAvailable()) {
             throw new IllegalStateException("Unix domain sockets need Linux with the epoll transport: "
@@ -129,12 +155,14 @@ public final class Transport {
         } else {
             builder.usePlaintext();
         }
-        return builder
-                .overrideAuthority(AutoMtls.SERVER_NAME)
-                .maxInboundMessageSize(MAX_MESSAGE_SIZE)
-                .maxInboundMetadataSize(1 << 20)
-                .intercept(interceptors)
-                .build();
+        builder.overrideAuthority(AutoMtls.SERVER_NAME)
+                .maxInboundMessageSize(maxMessageSize)
+                .maxInboundMetadataSize(1 << 20);
+        if (maxMessageSize < MAX_MESSAGE_SIZE) {
+            // Added first, so it runs last before the transport and its status is the one the others see.
+            builder.intercept(new OutboundLimit(maxMessageSize));
+        }
+        return builder.intercept(interceptors).build();
     }
 
     /** Starts a plaintext server on {@code address} with the given services. */
@@ -148,6 +176,17 @@ public final class Transport {
      */
     public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls)
             throws IOException {
+        return server(address, services, tls, MAX_MESSAGE_SIZE);
+    }
+
+    /**
+     * A server as {@link #server(SocketAddress, List, MutualTls)} that accepts no message larger than
+     * {@code maxMessageSize} bytes: a larger one fails its call alone with {@code RESOURCE_EXHAUSTED}.
+     * gRPC has no outbound limit for servers: what a server sends is bounded by its peer's inbound limit.
+     */
+    public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls,
+                                int maxMessageSize) throws IOException {
+        requirePositive(maxMessageSize);
         boolean unix = address instanceof DomainSocketAddress;
         Class<? extends ServerChannel> channelType = unix ? EpollServerDomainSocketChannel.class
                 : unixSocketsAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -156,12 +195,96 @@ public final class Transport {
                 .workerEventLoopGroup(group())
                 .channelType(channelType)
                 .executor(CALL_EXECUTOR)
-                .maxInboundMessageSize(MAX_MESSAGE_SIZE);
+                .maxInboundMessageSize(maxMessageSize);
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
         services.forEach(builder::addService);
         return builder.build().start();
+    }
+
+    private static void requirePositive(int maxMessageSize) {
+        if (maxMessageSize <= 0) {
+            throw new IllegalArgumentException("maxMessageSize must be positive, got " + maxMessageSize);
+        }
+    }
+
+    /**
+     * The outbound limit of a channel, which gRPC keeps per call: each call gets it in its options, and a
+     * request over it fails the call with {@code RESOURCE_EXHAUSTED} naming both sizes. gRPC's own check
+     * fails the call as CANCELLED, with the size error only as its cause, and when the transport is not
+     * connected yet it throws on a transport thread and the call never ends; so the size is checked here
+     * as the request is serialized, on the caller's thread, whenever the serialized form says its length.
+     */
+    private static final class OutboundLimit implements ClientInterceptor {
+        private final int limit;
+        private final Map<MethodDescriptor<?, ?>, MethodDescriptor<?, ?>> checked = new ConcurrentHashMap<>();
+
+        OutboundLimit(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                     io.grpc.Channel next) {
+            Integer current = options.getMaxOutboundMessageSize();
+            CallOptions limited = current != null && current <= limit ? options
+                    : options.withMaxOutboundMessageSize(limit);
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(sizeChecked(method), limited)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onClose(Status status, Metadata trailers) {
+                            super.onClose(sizeError(status), trailers);
+                        }
+                    }, headers);
+                }
+            };
+        }
+
+        @SuppressWarnings("unchecked")
+        private <Q, R> MethodDescriptor<Q, R> sizeChecked(MethodDescriptor<Q, R> method) {
+            return (MethodDescriptor<Q, R>) checked.computeIfAbsent(method, key -> method.toBuilder(
+                    new SizeChecked<>(method.getRequestMarshaller(), limit), method.getResponseMarshaller()).build());
+        }
+
+        /** A request over the limit, reported by gRPC as a cancellation caused by it. */
+        private static Status sizeError(Status status) {
+            if (status.getCode() == Status.Code.CANCELLED
+                    && Status.fromThrowable(status.getCause()).getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                return Status.fromThrowable(status.getCause());
+            }
+            return status;
+        }
+    }
+
+    /** Serializes with {@code delegate} and refuses a message over {@code limit} when its length is known. */
+    private record SizeChecked<T>(MethodDescriptor.Marshaller<T> delegate, int limit)
+            implements MethodDescriptor.Marshaller<T> {
+        @Override
+        public InputStream stream(T value) {
+            InputStream stream = delegate.stream(value);
+            // Protobuf's streams know their length without serializing; a byte array's is its size.
+            if (stream instanceof KnownLength || stream instanceof ByteArrayInputStream) {
+                int length;
+                try {
+                    length = stream.available();
+                } catch (IOException e) {
+                    return stream;
+                }
+                if (length > limit) {
+                    throw Status.RESOURCE_EXHAUSTED.withDescription("message too large " + length + " > " + limit)
+                            .asRuntimeException();
+                }
+            }
+            return stream;
+        }
+
+        @Override
+        public T parse(InputStream stream) {
+            return delegate.parse(stream);
+        }
     }
 
     /** One of the shared event loops, for connections whose streams must all run on one thread. */

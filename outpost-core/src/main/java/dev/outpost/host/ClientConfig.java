@@ -2,6 +2,7 @@ package dev.outpost.host;
 
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.grpc.PluginSets;
+import dev.outpost.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.PluginEnv;
@@ -48,6 +49,7 @@ public final class ClientConfig {
     private final Consumer<String> stderr;
     private final Path unixSocketDir;
     private final String unixSocketGroup;
+    private final int maxMessageSize;
     private final String loggerName;
     private final boolean managed;
     private final boolean autoMtls;
@@ -78,6 +80,7 @@ public final class ClientConfig {
         this.stderr = builder.stderr;
         this.unixSocketDir = builder.unixSocketDir;
         this.unixSocketGroup = builder.unixSocketGroup;
+        this.maxMessageSize = builder.maxMessageSize;
         this.loggerName = builder.loggerName != null ? builder.loggerName : "outpost.plugin." + name;
         this.managed = builder.managed;
         this.autoMtls = builder.autoMtls;
@@ -174,6 +177,14 @@ public final class ClientConfig {
         return Optional.ofNullable(unixSocketGroup);
     }
 
+    /**
+     * The largest message, in bytes, the host sends to or accepts from the plugin, on its connection and
+     * through the broker; 2^31 - 1 by default.
+     */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
     /** The SLF4J logger the plugin's log lines go to; by default {@code outpost.plugin.<name>}. */
     public String loggerName() {
         return loggerName;
@@ -260,6 +271,7 @@ public final class ClientConfig {
         private Consumer<String> stderr;
         private Path unixSocketDir;
         private String unixSocketGroup;
+        private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
         private String loggerName;
         private boolean managed = true;
         private boolean autoMtls;
@@ -432,6 +444,23 @@ public final class ClientConfig {
          */
         public Builder unixSocketGroup(String group) {
             this.unixSocketGroup = requireText(group, "unixSocketGroup");
+            return this;
+        }
+
+        /**
+         * Lowers the largest message, in bytes, the host sends to or accepts from the plugin (default
+         * 2^31 - 1, go-plugin's limit), on the plugin's connection and on broker connections both ways. By
+         * default a plugin may make the host hold a message of up to 2 GiB in memory; a host that expects
+         * small messages can refuse larger ones here. A message over the limit fails that call alone with
+         * {@code RESOURCE_EXHAUSTED}, naming both sizes; the plugin and its other calls are unaffected.
+         *
+         * @throws IllegalArgumentException when {@code bytes} is not positive
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive, got " + bytes);
+            }
+            this.maxMessageSize = bytes;
             return this;
         }
 

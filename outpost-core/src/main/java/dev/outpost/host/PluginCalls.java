@@ -17,22 +17,25 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Errors of calls to a plugin that say what happened to it: how it died, or which call ran out of time.
+ * Errors of calls to a plugin that say what happened to it: how it died, which call ran out of time,
+ * which call's message was too large.
  */
 final class PluginCalls implements ClientInterceptor {
 
     private final String name;
     private final CompletableFuture<PluginExit> exit;
     private final BooleanSupplier closing;
+    private final int maxMessageSize;
 
     /**
      * @param exit    completes when the plugin is gone
      * @param closing whether the host is stopping the plugin (its calls failing then is no news)
      */
-    PluginCalls(String name, CompletableFuture<PluginExit> exit, BooleanSupplier closing) {
+    PluginCalls(String name, CompletableFuture<PluginExit> exit, BooleanSupplier closing, int maxMessageSize) {
         this.name = name;
         this.exit = exit;
         this.closing = closing;
+        this.maxMessageSize = maxMessageSize;
     }
 
     @Override
@@ -65,6 +68,12 @@ final class PluginCalls implements ClientInterceptor {
             case DEADLINE_EXCEEDED -> {
                 return status.augmentDescription("plugin '" + name + "' did not answer "
                         + method.getFullMethodName() + " in time");
+            }
+            case RESOURCE_EXHAUSTED -> {
+                // gRPC's own words name both sizes; say which call, and which limit is the host's.
+                return status.augmentDescription("plugin '" + name + "': a message of "
+                        + method.getFullMethodName() + " is over a size limit (the host sends and accepts up to "
+                        + maxMessageSize + " bytes; the plugin may have a limit of its own)");
             }
             default -> {
                 return status;

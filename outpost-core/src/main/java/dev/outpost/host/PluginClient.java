@@ -112,11 +112,13 @@ public final class PluginClient implements AutoCloseable {
         exit.thenAccept(this::onExit);
         this.tls = tls;
         this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
+                config.maxMessageSize(),
                 // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
-                new DefaultDeadline(config.callTimeout()), new PluginCalls(name, exit, closing::get));
+                new DefaultDeadline(config.callTimeout()),
+                new PluginCalls(name, exit, closing::get, config.maxMessageSize()));
         UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
         this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
-                GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
+                GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize());
         openBrokerStream();
         this.stdio = StdioStream.open(channel, name, output);
     }

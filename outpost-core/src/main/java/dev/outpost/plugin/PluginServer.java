@@ -169,7 +169,8 @@ public final class PluginServer implements AutoCloseable {
                         + e.getMessage(), e);
             }
         }
-        GrpcBroker broker = new GrpcBroker("plugin", brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls);
+        GrpcBroker broker = new GrpcBroker("plugin", brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
+                config.maxMessageSize());
         StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err));
 
@@ -207,7 +208,7 @@ public final class PluginServer implements AutoCloseable {
         Server server;
         HandshakeLine line;
         if (sockets != null) {
-            server = Transport.server(listenAddress, services, tls);
+            server = Transport.server(listenAddress, services, tls, config.maxMessageSize());
             Path socket = Path.of(((DomainSocketAddress) listenAddress).path());
             try {
                 sockets.restrict(socket);
@@ -217,7 +218,7 @@ public final class PluginServer implements AutoCloseable {
             }
             line = HandshakeLine.grpc(version, Network.UNIX, socket.toString());
         } else {
-            server = listenTcp(env, services, tls);
+            server = listenTcp(env, services, tls, config.maxMessageSize());
             int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
             line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + port);
         }
@@ -342,8 +343,8 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
-    private static Server listenTcp(Map<String, String> env, List<ServerServiceDefinition> services, MutualTls tls)
-            throws IOException {
+    private static Server listenTcp(Map<String, String> env, List<ServerServiceDefinition> services, MutualTls tls,
+                                    int maxMessageSize) throws IOException {
         int min = parsePort(env, PluginEnv.MIN_PORT);
         int max = parsePort(env, PluginEnv.MAX_PORT);
         if (min > max) {
@@ -353,7 +354,7 @@ public final class PluginServer implements AutoCloseable {
         IOException last = null;
         for (int port = min; port <= max; port++) {
             try {
-                return Transport.server(new InetSocketAddress("127.0.0.1", port), services, tls);
+                return Transport.server(new InetSocketAddress("127.0.0.1", port), services, tls, maxMessageSize);
             } catch (IOException e) {
                 if (!(e instanceof BindException) && !(e.getCause() instanceof BindException)) {
                     throw e;

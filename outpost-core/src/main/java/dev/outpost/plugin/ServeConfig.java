@@ -21,6 +21,7 @@ public final class ServeConfig {
     private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins;
     private final Network network;
     private final Duration shutdownGrace;
+    private final int maxMessageSize;
 
     private ServeConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -28,6 +29,7 @@ public final class ServeConfig {
         this.network = builder.network != null ? builder.network
                 : Transport.unixSocketsAvailable() ? Network.UNIX : Network.TCP;
         this.shutdownGrace = builder.shutdownGrace;
+        this.maxMessageSize = builder.maxMessageSize;
     }
 
     public static Builder builder() {
@@ -53,12 +55,22 @@ public final class ServeConfig {
         return shutdownGrace;
     }
 
+    /**
+     * The largest message, in bytes, the plugin accepts on its server and its broker servers, and sends or
+     * accepts on the connections it dials through the broker. By default 2^31 - 1, what go-plugin hosts
+     * send and accept.
+     */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
     /** Builds a {@link ServeConfig}. */
     public static final class Builder {
         private HandshakeConfig handshake;
         private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins = new TreeMap<>();
         private Network network;
         private Duration shutdownGrace = Duration.ofSeconds(1);
+        private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
 
         private Builder() {
         }
@@ -110,6 +122,24 @@ public final class ServeConfig {
                 throw new IllegalArgumentException("grace must not be negative");
             }
             this.shutdownGrace = grace;
+            return this;
+        }
+
+        /**
+         * Lowers the largest message the plugin accepts (default 2^31 - 1 bytes, go-plugin's limit). By
+         * default a host may make the plugin hold a message of up to 2 GiB in memory; a plugin that expects
+         * small messages can refuse larger ones here. A request over the limit fails that call alone with
+         * {@code RESOURCE_EXHAUSTED} naming both sizes; the plugin keeps serving. The limit also applies to
+         * what the plugin sends on the connections it dials through the broker (callbacks to the host);
+         * gRPC does not limit what a server sends, so the plugin's answers are bounded by the host's limit.
+         *
+         * @throws IllegalArgumentException when {@code bytes} is not positive
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive, got " + bytes);
+            }
+            this.maxMessageSize = bytes;
             return this;
         }
 
