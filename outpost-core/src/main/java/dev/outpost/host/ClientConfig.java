@@ -47,6 +47,8 @@ public final class ClientConfig {
     private final int maxPort;
     private final Consumer<String> stdout;
     private final Consumer<String> stderr;
+    private final Consumer<String> syncStdout;
+    private final Consumer<String> syncStderr;
     private final Path unixSocketDir;
     private final String unixSocketGroup;
     private final int maxMessageSize;
@@ -78,6 +80,8 @@ public final class ClientConfig {
         this.maxPort = builder.maxPort;
         this.stdout = builder.stdout;
         this.stderr = builder.stderr;
+        this.syncStdout = builder.syncStdout;
+        this.syncStderr = builder.syncStderr;
         this.unixSocketDir = builder.unixSocketDir;
         this.unixSocketGroup = builder.unixSocketGroup;
         this.maxMessageSize = builder.maxMessageSize;
@@ -165,6 +169,22 @@ public final class ClientConfig {
     /** Receives a raw copy of each stderr line, besides the log event made from it; may be null. */
     public Consumer<String> stderr() {
         return stderr;
+    }
+
+    /**
+     * Receives each line the plugin streams on the stdout channel of go-plugin's stdio service, and only
+     * those (not what comes through the stdout pipe); may be null. go-plugin's {@code SyncStdout}.
+     */
+    public Consumer<String> syncStdout() {
+        return syncStdout;
+    }
+
+    /**
+     * Receives each line the plugin streams on the stderr channel of go-plugin's stdio service, and only
+     * those (not what comes through the stderr pipe); may be null. go-plugin's {@code SyncStderr}.
+     */
+    public Consumer<String> syncStderr() {
+        return syncStderr;
     }
 
     /** Where the host makes the plugin's private socket directory; empty for {@code java.io.tmpdir}. */
@@ -269,6 +289,8 @@ public final class ClientConfig {
         private int maxPort = PluginEnv.DEFAULT_MAX_PORT;
         private Consumer<String> stdout;
         private Consumer<String> stderr;
+        private Consumer<String> syncStdout;
+        private Consumer<String> syncStderr;
         private Path unixSocketDir;
         private String unixSocketGroup;
         private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
@@ -418,6 +440,28 @@ public final class ClientConfig {
         /** Also receives a raw copy of every stderr line. */
         public Builder stderr(Consumer<String> sink) {
             this.stderr = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Also receives, line by line, exactly what the plugin streams on the stdout channel of go-plugin's
+         * stdio service ({@code plugin.GRPCStdio}: what a Go plugin writes to {@code os.Stdout}, a Java plugin
+         * to {@code System.out}), as go-plugin's {@code SyncStdout}. Lines from the stdout pipe do not reach
+         * it; {@link #stdout} still receives both. Called on a gRPC thread, in order; an exception it throws
+         * is logged and the stream goes on.
+         */
+        public Builder syncStdout(Consumer<String> sink) {
+            this.syncStdout = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Also receives, line by line, exactly what the plugin streams on the stderr channel of go-plugin's
+         * stdio service, as go-plugin's {@code SyncStderr}. Lines from the stderr pipe do not reach it; they
+         * and these are still logged and copied to {@link #stderr}. Called as {@link #syncStdout}.
+         */
+        public Builder syncStderr(Consumer<String> sink) {
+            this.syncStderr = Objects.requireNonNull(sink, "sink");
             return this;
         }
 

@@ -120,7 +120,7 @@ public final class PluginClient implements AutoCloseable {
         this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
                 GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize());
         openBrokerStream();
-        this.stdio = StdioStream.open(channel, name, output);
+        this.stdio = StdioStream.open(channel, name, output, config);
     }
 
     /**

@@ -8,13 +8,15 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The host's end of go-plugin's stdio service ({@code plugin.GRPCStdio/StreamStdio}), opened once right
  * after connecting: what the plugin streams on stdout goes where its stdout pipe goes, what it streams on
- * stderr is logged as its stderr pipe is.
+ * stderr is logged as its stderr pipe is, and each line also reaches the {@code syncStdout} and
+ * {@code syncStderr} taps of {@link ClientConfig}, which see the stream only.
  */
 final class StdioStream implements ClientResponseObserver<Empty, StdioData> {
 
@@ -25,15 +27,23 @@ final class StdioStream implements ClientResponseObserver<Empty, StdioData> {
     private final LineSplitter err;
     private volatile ClientCallStreamObserver<Empty> call;
 
-    private StdioStream(String name, PluginOutput output) {
+    private StdioStream(String name, PluginOutput output, Consumer<String> syncStdout, Consumer<String> syncStderr) {
         this.name = name;
-        this.out = LineSplitter.lines(output::stdout);
-        this.err = new LineSplitter(LineSplitter.DEFAULT_MAX_LINE, output::stderr);
+        Consumer<String> stdoutTap = guarded(syncStdout, "syncStdout");
+        Consumer<String> stderrTap = guarded(syncStderr, "syncStderr");
+        this.out = LineSplitter.lines(line -> {
+            output.stdout(line);
+            stdoutTap.accept(line);
+        });
+        this.err = new LineSplitter(LineSplitter.DEFAULT_MAX_LINE, (line, truncated) -> {
+            output.stderr(line, truncated);
+            stderrTap.accept(line);
+        });
     }
 
     /** Starts the stream on {@code channel}; it ends when the plugin ends it, the channel closes, or {@link #cancel}. */
-    static StdioStream open(Channel channel, String name, PluginOutput output) {
-        StdioStream stream = new StdioStream(name, output);
+    static StdioStream open(Channel channel, String name, PluginOutput output, ClientConfig config) {
+        StdioStream stream = new StdioStream(name, output, config.syncStdout(), config.syncStderr());
         GRPCStdioGrpc.newStub(channel).streamStdio(Empty.getDefaultInstance(), stream);
         return stream;
     }
@@ -78,5 +88,19 @@ final class StdioStream implements ClientResponseObserver<Empty, StdioData> {
     public void onCompleted() {
         out.finish();
         err.finish();
+    }
+
+    /** A tap that throws must not end the stream: the plugin would block on its next write. */
+    private Consumer<String> guarded(Consumer<String> tap, String what) {
+        if (tap == null) {
+            return line -> { };
+        }
+        return line -> {
+            try {
+                tap.accept(line);
+            } catch (RuntimeException e) {
+                LOG.warn("plugin '{}': the {} sink failed on a line", name, what, e);
+            }
+        };
     }
 }

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -82,6 +83,46 @@ class PluginClientTest {
                     .filter(e -> e.getFormattedMessage().equals("probe starting")).findFirst().orElseThrow();
             assertThat(starting.getLevel()).isEqualTo(Level.WARN);
             assertThat(CapturedLogs.keyValues(starting)).containsEntry("flavour", "test").containsEntry("module", "probe");
+        }
+    }
+
+    @Test
+    void theSyncTapsGetExactlyWhatTheStdioServiceStreams() {
+        List<String> stdout = new CopyOnWriteArrayList<>();
+        List<String> syncStdout = new CopyOnWriteArrayList<>();
+        List<String> syncStderr = new CopyOnWriteArrayList<>();
+        try (CapturedLogs logs = new CapturedLogs("outpost.plugin.probe");
+             PluginClient plugin = PluginClient.start(probe().stdout(stdout::add).syncStdout(syncStdout::add)
+                     .syncStderr(syncStderr::add).build())) {
+            Probe.Client client = plugin.dispense("probe", Probe.Client.class);
+            client.print("streamed");      // System.out and System.err: the stdio service
+            client.printPipes("piped");    // the real descriptors: the pipes
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(stdout).contains("out: streamed", "pipe-out: piped");
+                assertThat(logs.lines()).contains("INFO outpost.plugin.probe: err: streamed",
+                        "INFO outpost.plugin.probe: pipe-err: piped");
+            });
+            // Each tap is fed in the same step as the sink that just got the line.
+            assertThat(syncStdout).containsExactly("out: streamed");
+            assertThat(syncStderr).containsExactly("err: streamed");
+        }
+    }
+
+    @Test
+    void aFailingSyncTapDoesNotStopTheStream() {
+        List<String> tapped = new CopyOnWriteArrayList<>();
+        Consumer<String> failsOnce = line -> {
+            if (tapped.add(line) && tapped.size() == 1) {
+                throw new IllegalStateException("tap broken");
+            }
+        };
+        try (PluginClient plugin = PluginClient.start(probe().syncStdout(failsOnce).build())) {
+            Probe.Client client = plugin.dispense("probe", Probe.Client.class);
+            client.print("first");
+            client.print("second");
+            // Had the stream ended, the plugin would have written the second line to its stdout pipe.
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(tapped).containsExactly("out: first", "out: second"));
         }
     }
 
