@@ -1,56 +1,52 @@
 package dev.outpost.interop;
 
 import com.google.protobuf.ByteString;
+import dev.outpost.PluginException;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
-import dev.outpost.PluginException;
-import dev.outpost.interop.proto.AddHelperGrpc;
-import dev.outpost.interop.proto.CounterGetRequest;
 import dev.outpost.interop.proto.CounterGrpc;
-import dev.outpost.interop.proto.CounterPutRequest;
 import dev.outpost.interop.proto.GetRequest;
 import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.PutRequest;
-import dev.outpost.interop.proto.SumRequest;
-import dev.outpost.interop.proto.SumResponse;
-import io.grpc.Attributes;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
-import io.grpc.Grpc;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.Arrays;
-import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
-import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A Java host for go-plugin's KV example: {@code java-kv-host [--counter] [--automtls] [--bench N [--bench-par P]]
- * [--cold N] [--crash N] -- CMD [ARGS…]} (the benchmark options: see {@link Bench}).
- * Launches CMD as a plugin, exercises it, shuts it down, and prints as its last line
- * {@code PASS <details>} (exit 0) or {@code FAIL <reason>} (exit 1). Wrong usage exits 2. With
- * {@code --automtls} every call, and every callback the plugin makes to the host, must have run over
- * a TLS session in which the plugin presented the certificate it announced.
+ * A Java host for go-plugin's KV example: {@code java-kv-host [OPTIONS] -- CMD [ARGS…]}. Launches CMD as a
+ * plugin, exercises it, shuts it down, and prints as its last line {@code PASS <details>} (exit 0) or
+ * {@code FAIL <reason>} (exit 1). Wrong usage exits 2. Without options it does {@code Put("hello","world")}
+ * and {@code Get("hello")}; the options add checks, and all but the benchmark ones combine:
+ * <ul>
+ *   <li>{@code --counter}: instead, {@code Put("c",5)} and {@code Put("c",7)} through the host's
+ *   {@code AddHelper}, served under a fresh broker id for each Put and stopped after it, then
+ *   {@code Get("c")} must be 12 after exactly two {@code Sum} calls;</li>
+ *   <li>{@code --automtls}: every call that succeeds, and every callback the plugin makes to the host, must
+ *   have run over a TLS session in which the plugin presented the certificate it announced;</li>
+ *   <li>{@code --stdio-test}: the plugin runs with {@code KV_PRINT=1}; after the Put, its stdout line must
+ *   reach the host through the stdio service's stdout ({@code syncStdout}) and its stderr line through
+ *   its stderr ({@code syncStderr}), each within 5 s;</li>
+ *   <li>{@code --socket-dir DIR}: {@code unixSocketDir(DIR)}; the plugin's socket (its handshake address)
+ *   must be inside DIR, and DIR must hold nothing of the plugin's after the shutdown;</li>
+ *   <li>{@code --socket-group GROUP}: {@code unixSocketGroup(GROUP)}; the plugin's socket must have that
+ *   group (a name or a gid) and mode 0660;</li>
+ *   <li>{@code --big MB}: {@code Put} and {@code Get} of a value of MB MiB with deterministic content, which
+ *   must come back the same;</li>
+ *   <li>{@code --hang-key KEY}: the plugin runs with {@code KV_HANG_ON=KEY}; {@code Get(KEY)} with a 1 s
+ *   deadline must fail with DEADLINE_EXCEEDED, then Put/Get of {@code "hello"} must still work;</li>
+ *   <li>{@code --crash-key KEY}: the plugin runs with {@code KV_CRASH_ON=KEY}; {@code Get(KEY)}, done last,
+ *   must fail with UNAVAILABLE saying the plugin exited, and {@link PluginClient#onExit()} must complete
+ *   within 5 s, with status 2 when the exit status is known;</li>
+ *   <li>{@code --bench N}, {@code --bench-par P}, {@code --cold N}, {@code --crash N}: benchmarks (see
+ *   {@link Bench}); with {@code --automtls} only.</li>
+ * </ul>
  */
 public final class KvHost {
 
@@ -61,47 +57,47 @@ public final class KvHost {
         System.exit(run(args, System.out, System.err));
     }
 
-    private static final String USAGE = "usage: java-kv-host [--counter] [--automtls] [--bench N [--bench-par P[,P...]]]"
-            + " [--cold N] [--crash N] -- CMD [ARGS...]";
+    private static final String USAGE = "usage: java-kv-host [--counter] [--automtls] [--stdio-test]"
+            + " [--socket-dir DIR] [--socket-group GROUP] [--big MB] [--hang-key KEY] [--crash-key KEY]"
+            + " [--bench N [--bench-par P[,P...]]] [--cold N] [--crash N] -- CMD [ARGS...]";
+
+    /** The checks asked for on the command line. */
+    private static final class Options {
+        boolean counter;
+        boolean autoMtls;
+        boolean stdio;
+        Path socketDir;
+        String socketGroup;
+        int bigMebibytes;
+        String hangKey;
+        String crashKey;
+        final Bench.Options bench = new Bench.Options();
+        final List<String> command = new ArrayList<>();
+
+        boolean anyCheck() {
+            return counter || stdio || socketDir != null || socketGroup != null || bigMebibytes > 0
+                    || hangKey != null || crashKey != null;
+        }
+    }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        boolean counter = false;
-        boolean autoMtls = false;
-        Bench.Options bench = new Bench.Options();
-        List<String> command = new ArrayList<>();
-        int i = 0;
-        for (; i < args.length && !args[i].equals("--"); i++) {
-            switch (args[i]) {
-                case "--counter" -> counter = true;
-                case "--automtls" -> autoMtls = true;
-                default -> {
-                    int used = bench.parse(args, i);
-                    if (used <= 0) {
-                        err.println("java-kv-host: " + (used == 0 ? "unknown option " + args[i]
-                                : "option " + args[i] + " needs a positive number (P may be a list: 4,16)"));
-                        err.println(USAGE);
-                        return 2;
-                    }
-                    i += used - 1;
-                }
-            }
+        Options options = new Options();
+        String problem = parse(args, options);
+        if (problem == null && options.command.isEmpty()) {
+            problem = "no plugin command after --";
         }
-        for (i++; i < args.length; i++) {
-            command.add(args[i]);
+        if (problem == null && options.bench.any() && options.anyCheck()) {
+            problem = "--bench, --cold and --crash combine with --automtls only";
         }
-        if (command.isEmpty() || (bench.any() && counter)) {
-            err.println(command.isEmpty() ? USAGE : "java-kv-host: --counter cannot be combined with --bench, --cold or --crash");
+        if (problem != null) {
+            err.println("java-kv-host: " + problem);
+            err.println(USAGE);
             return 2;
         }
-        ClientConfig config = ClientConfig.builder()
-                .handshake(Interop.HANDSHAKE)
-                .command(command)
-                .plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))
-                .plugin("counter", GrpcPlugin.client(CounterGrpc::newBlockingStub))
-                .autoMtls(autoMtls)
-                .build();
-        if (bench.any()) {
-            return bench.run(config, "proto.KV", client -> KVGrpc.newBlockingStub(client.channel())
+        KvChecks.Stdio stdio = options.stdio ? new KvChecks.Stdio() : null;
+        ClientConfig config = config(options, stdio);
+        if (options.bench.any()) {
+            return options.bench.run(config, "proto.KV", client -> KVGrpc.newBlockingStub(client.channel())
                     .put(PutRequest.newBuilder().setKey("hello").setValue(ByteString.copyFromUtf8("world")).build()),
                     client -> {
                         KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(client.channel());
@@ -109,155 +105,131 @@ public final class KvHost {
                         return () -> kv.get(request).getValue().size();
                     }, out);
         }
-        try (PluginClient plugin = PluginClient.start(config)) {
-            TlsCheck tls = autoMtls ? new TlsCheck(plugin) : null;
-            Channel channel = tls != null ? ClientInterceptors.intercept(plugin.channel(), tls) : plugin.channel();
-            String details = counter ? counter(plugin, channel, tls) : kv(channel);
-            if (tls != null) {
-                details += ", " + tls.verify(counter ? 2 : 0);
-            }
-            String summary = details + " (pid " + plugin.pid() + ", " + plugin.handshake().network().wireName()
-                    + ", protocol version " + plugin.negotiatedVersion() + ")";
-            plugin.close();
-            if (plugin.onExit().join().exitCode() != 0) {
-                out.println("FAIL plugin " + plugin.onExit().join().describe() + " on shutdown; " + summary);
-                return 1;
-            }
-            out.println("PASS " + summary + ", clean shutdown");
+        try {
+            out.println("PASS " + check(options, config, stdio));
             return 0;
-        } catch (PluginException | StatusRuntimeException | IllegalStateException e) {
-            out.println("FAIL " + e.getMessage().replace('\n', ' '));
+        } catch (PluginException | StatusRuntimeException | IllegalStateException | UncheckedIOException e) {
+            out.println("FAIL " + String.valueOf(e.getMessage()).replace('\n', ' '));
             return 1;
         }
     }
 
-    private static String kv(Channel channel) {
-        KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
-        kv.put(PutRequest.newBuilder().setKey("hello").setValue(ByteString.copyFromUtf8("world")).build());
-        String value = kv.get(GetRequest.newBuilder().setKey("hello").build()).getValue().toStringUtf8();
-        if (!value.equals("world")) {
-            throw new IllegalStateException("Get(\"hello\") returned \"" + value + "\", expected \"world\"");
+    /** The problem with the arguments, or null; fills {@code options}. */
+    private static String parse(String[] args, Options options) {
+        int i = 0;
+        for (; i < args.length && !args[i].equals("--"); i++) {
+            String option = args[i];
+            List<String> valued = List.of("--socket-dir", "--socket-group", "--big", "--hang-key", "--crash-key");
+            if (valued.contains(option) && (i + 1 >= args.length || args[i + 1].equals("--")
+                    || args[i + 1].isEmpty())) {
+                return "option " + option + " needs a value";
+            }
+            switch (option) {
+                case "--counter" -> options.counter = true;
+                case "--automtls" -> options.autoMtls = true;
+                case "--stdio-test" -> options.stdio = true;
+                case "--socket-dir" -> options.socketDir = Path.of(args[++i]);
+                case "--socket-group" -> options.socketGroup = args[++i];
+                case "--hang-key" -> options.hangKey = args[++i];
+                case "--crash-key" -> options.crashKey = args[++i];
+                case "--big" -> {
+                    try {
+                        options.bigMebibytes = Integer.parseInt(args[++i]);
+                    } catch (NumberFormatException e) {
+                        options.bigMebibytes = -1;
+                    }
+                    // A message holds at most 2^31 - 1 bytes.
+                    if (options.bigMebibytes <= 0 || options.bigMebibytes >= 2048) {
+                        return "option --big needs a number of MiB from 1 to 2047, got \"" + args[i] + "\"";
+                    }
+                }
+                default -> {
+                    int used = options.bench.parse(args, i);
+                    if (used <= 0) {
+                        return used == 0 ? "unknown option " + option
+                                : "option " + option + " needs a positive number (P may be a list: 4,16)";
+                    }
+                    i += used - 1;
+                }
+            }
         }
-        return "kv: Put/Get hello=\"world\"";
+        options.command.addAll(Arrays.asList(args).subList(Math.min(i + 1, args.length), args.length));
+        return null;
     }
 
-    private static String counter(PluginClient plugin, Channel channel, TlsCheck tls) throws IllegalStateException {
-        CounterGrpc.CounterBlockingStub counter = CounterGrpc.newBlockingStub(channel);
-        AtomicInteger sums = new AtomicInteger();
-        int id = plugin.broker().nextId();
-        ServerServiceDefinition helper = new AddHelperGrpc.AddHelperImplBase() {
-            @Override
-            public void sum(SumRequest request, StreamObserver<SumResponse> response) {
-                sums.incrementAndGet();
-                response.onNext(SumResponse.newBuilder().setR(request.getA() + request.getB()).build());
-                response.onCompleted();
-            }
-        }.bindService();
-        if (tls != null) {
-            helper = ServerInterceptors.intercept(helper, tls.serverSide());
+    private static ClientConfig config(Options options, KvChecks.Stdio stdio) {
+        ClientConfig.Builder config = ClientConfig.builder()
+                .handshake(Interop.HANDSHAKE)
+                .command(options.command)
+                .plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))
+                .plugin("counter", GrpcPlugin.client(CounterGrpc::newBlockingStub))
+                .autoMtls(options.autoMtls);
+        if (stdio != null) {
+            config.env(KvPlugin.PRINT, "1").syncStdout(stdio::stdout).syncStderr(stdio::stderr);
         }
-        try (AutoCloseable server = plugin.broker().acceptAndServe(id, List.of(helper))) {
-            counter.put(CounterPutRequest.newBuilder().setAddServer(id).setKey("c").setValue(5).build());
-            counter.put(CounterPutRequest.newBuilder().setAddServer(id).setKey("c").setValue(7).build());
-            long value = counter.get(CounterGetRequest.newBuilder().setKey("c").build()).getValue();
-            if (value != 12 || sums.get() != 2) {
-                throw new IllegalStateException("counter c=" + value + " after Put 5 and 7 with " + sums.get()
-                        + " Sum calls on the host; expected 12 with 2 calls");
-            }
-            return "counter: c=12 after Put 5+7, Sum calls on the host=2, broker id=" + id;
-        } catch (IllegalStateException | PluginException | StatusRuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("stopping the AddHelper server: " + e.getMessage(), e);
+        if (options.hangKey != null) {
+            config.env(KvPlugin.HANG_ON, options.hangKey);
         }
+        if (options.crashKey != null) {
+            config.env(KvPlugin.CRASH_ON, options.crashKey);
+        }
+        if (options.socketDir != null) {
+            config.unixSocketDir(options.socketDir);
+        }
+        if (options.socketGroup != null) {
+            config.unixSocketGroup(options.socketGroup);
+        }
+        return config.build();
     }
 
-    /**
-     * Checks, from the TLS session gRPC reports for each call, that the connection really is mutual
-     * TLS with the plugin: both sides presented a certificate, and the plugin's is the one it
-     * announced. Client calls to the plugin and the plugin's calls to the host's broker server count.
-     */
-    private static final class TlsCheck implements ClientInterceptor {
-        private final X509Certificate pluginCert;
-        private final List<String> problems = new CopyOnWriteArrayList<>();
-        private final List<String> protocols = new CopyOnWriteArrayList<>();
-        private final AtomicInteger clientCalls = new AtomicInteger();
-        private final AtomicInteger serverCalls = new AtomicInteger();
-
-        TlsCheck(PluginClient plugin) {
-            this.pluginCert = plugin.pluginCertificate().orElseThrow(() ->
-                    new IllegalStateException("AutoMTLS was asked for, but the host holds no plugin certificate"));
+    /** Runs the checks in order, the crash last; the PASS line's text, or an exception saying what failed. */
+    private static String check(Options options, ClientConfig config, KvChecks.Stdio stdio) {
+        KvChecks.SocketDir socketDir = options.socketDir != null ? new KvChecks.SocketDir(options.socketDir) : null;
+        List<String> details = new ArrayList<>();
+        String ending;
+        try (PluginClient plugin = PluginClient.start(config)) {
+            TlsCheck tls = options.autoMtls ? new TlsCheck(plugin) : null;
+            Channel channel = tls != null ? ClientInterceptors.intercept(plugin.channel(), tls) : plugin.channel();
+            if (socketDir != null) {
+                details.add(socketDir.socketInside(plugin));
+            }
+            if (options.socketGroup != null) {
+                details.add(KvChecks.socketGroup(plugin, options.socketGroup));
+            }
+            if (!options.counter || stdio != null) {
+                details.add(KvChecks.kv(channel));
+            }
+            if (stdio != null) {
+                details.add(stdio.verify());
+            }
+            if (options.counter) {
+                details.add(KvChecks.counter(plugin, channel, tls));
+            }
+            if (options.bigMebibytes > 0) {
+                details.add(KvChecks.big(channel, options.bigMebibytes));
+            }
+            if (options.hangKey != null) {
+                details.add(KvChecks.hang(channel, options.hangKey));
+            }
+            if (tls != null) {
+                details.add(tls.verify(options.counter ? 2 : 0));
+            }
+            if (options.crashKey != null) {
+                details.add(KvChecks.crash(plugin, channel, options.crashKey));
+            }
+            details.set(details.size() - 1, details.get(details.size() - 1) + " (pid " + plugin.pid() + ", "
+                    + plugin.handshake().network().wireName() + ", protocol version " + plugin.negotiatedVersion() + ")");
+            plugin.close();
+            if (options.crashKey == null && plugin.onExit().join().exitCode() != 0) {
+                throw new IllegalStateException("plugin " + plugin.onExit().join().describe() + " on shutdown; "
+                        + String.join(", ", details));
+            }
+            ending = options.crashKey == null ? "clean shutdown" : "no shutdown after the crash";
         }
-
-        @Override
-        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-                @Override
-                public void start(Listener<R> listener, Metadata headers) {
-                    ClientCall<Q, R> call = delegate();
-                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-                        @Override
-                        public void onClose(Status status, Metadata trailers) {
-                            clientCalls.incrementAndGet();
-                            check("call " + method.getBareMethodName(), call.getAttributes(), true);
-                            super.onClose(status, trailers);
-                        }
-                    }, headers);
-                }
-            };
+        if (socketDir != null) {
+            ending += ", " + socketDir.nothingLeft();
         }
-
-        ServerInterceptor serverSide() {
-            return new ServerInterceptor() {
-                @Override
-                public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                                   ServerCallHandler<Q, R> next) {
-                    serverCalls.incrementAndGet();
-                    check("callback " + call.getMethodDescriptor().getBareMethodName(), call.getAttributes(), false);
-                    return next.startCall(call, headers);
-                }
-            };
-        }
-
-        private void check(String what, Attributes attributes, boolean weAreClient) {
-            SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-            if (session == null) {
-                problems.add(what + " ran without TLS");
-                return;
-            }
-            protocols.add(session.getProtocol());
-            Certificate[] ours = session.getLocalCertificates();
-            if (ours == null || ours.length == 0) {
-                problems.add(what + ": the host presented no certificate");
-            }
-            try {
-                Certificate[] theirs = session.getPeerCertificates();
-                if (!Arrays.equals(theirs[0].getEncoded(), pluginCert.getEncoded())) {
-                    problems.add(what + ": the plugin presented another certificate than it announced");
-                }
-            } catch (SSLPeerUnverifiedException e) {
-                problems.add(what + ": the plugin presented no certificate" + (weAreClient ? "" : " (no client auth)"));
-            } catch (java.security.cert.CertificateEncodingException e) {
-                problems.add(what + ": " + e.getMessage());
-            }
-        }
-
-        /** What was checked, or an exception saying what was not mutual TLS. */
-        String verify(int expectedCallbacks) {
-            if (clientCalls.get() == 0) {
-                problems.add("no call was checked");
-            }
-            if (serverCalls.get() != expectedCallbacks) {
-                problems.add(serverCalls.get() + " callbacks checked, expected " + expectedCallbacks);
-            }
-            if (!problems.isEmpty()) {
-                throw new IllegalStateException("not mutual TLS: " + String.join("; ", problems));
-            }
-            return "automtls: " + clientCalls.get() + " calls" + (expectedCallbacks > 0 ? " and " + serverCalls.get()
-                    + " callbacks" : "") + " over mutual TLS (" + String.join("/", new java.util.TreeSet<>(protocols))
-                    + "), plugin certificate " + pluginCert.getSubjectX500Principal().getName() + " serial "
-                    + pluginCert.getSerialNumber().toString(16) + " pinned";
-        }
+        return String.join(", ", details) + ", " + ending;
     }
 
     /**

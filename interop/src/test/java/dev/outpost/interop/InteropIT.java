@@ -3,6 +3,7 @@ package dev.outpost.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.fixtures.SocketGroups;
 import dev.outpost.host.JavaCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Outpost against the real go-plugin library (Debian's v1.0.1) and a Python plugin, both ways:
  * each test runs a host as its own process on a plugin command and expects its PASS line, after
- * Put/Get (or the Counter/AddHelper callbacks through the broker) and a clean shutdown.
+ * Put/Get (or the Counter/AddHelper callbacks through the broker, or the checks its options add) and a
+ * clean shutdown; or the FAIL line of a check that cannot pass.
  */
 @ExtendWith(LeakCheck.class)
 class InteropIT {
@@ -58,8 +60,9 @@ class InteropIT {
 
     @Test
     void javaHostServesCallbacksToGoPluginThroughTheBroker() throws Exception {
+        // A fresh broker id for each Put, stopped after it: the Go plugin dials each one.
         assertThat(host(Peers.javaHost(), "--counter", "--", Peers.goPlugin()).passed().lastLine())
-                .contains("c=12 after Put 5+7, Sum calls on the host=2");
+                .contains("c=12 after Put 5+7, Sum calls on the host=2, broker ids=1,2");
     }
 
     @Test
@@ -112,7 +115,82 @@ class InteropIT {
     void javaHostLoadsJavaPlugin() throws Exception {
         assertThat(host(Peers.javaHost(), "--", Peers.javaPlugin()).passed().lastLine()).contains("hello=\"world\"");
         assertThat(host(Peers.javaHost(), "--counter", "--", Peers.javaPlugin()).passed().lastLine())
-                .contains("c=12");
+                .contains("c=12", "broker ids=1,2");
+    }
+
+    @Test
+    void javaHostGetsTheJavaPluginsPrintsThroughTheStdioService() throws Exception {
+        assertThat(host(Peers.javaHost(), "--stdio-test", "--", Peers.javaPlugin()).passed().lastLine())
+                .contains("stdio: \"kv-print stdout: put key=hello bytes=5\" came through the stdio service's "
+                        + "stdout, \"kv-print stderr: put key=hello bytes=5\" through its stderr");
+    }
+
+    @Test
+    void javaHostMakesThePluginsSocketDirectoryInsideTheOneItIsGiven(@TempDir Path dir) throws Exception {
+        // The Java plugin makes its socket in the host's directory; the Python plugin a directory in it.
+        for (String plugin : List.of(Peers.javaPlugin(), Peers.pythonPlugin())) {
+            assertThat(host(Peers.javaHost(), "--socket-dir", dir.toString(), "--", plugin).passed().lastLine())
+                    .as(plugin).contains("socket-dir: the plugin's socket " + dir + "/outpost-", "is inside " + dir,
+                            "nothing of it left in " + dir);
+            assertThat(names(dir)).isEmpty();
+        }
+    }
+
+    @Test
+    void javaHostGivesTheJavaPluginsSocketToAGroup() throws Exception {
+        String group = SocketGroups.usable();
+        for (String spec : List.of(group, Integer.toString(SocketGroups.gid(group)))) {
+            assertThat(host(Peers.javaHost(), "--socket-group", spec, "--", Peers.javaPlugin()).passed().lastLine())
+                    .contains("socket-group: the plugin's socket is rw-rw---- and group " + spec);
+        }
+    }
+
+    @Test
+    void largeValuesRoundTripBeyondGrpcsDefaultLimit() throws Exception {
+        // go-plugin's limit on both Outpost sides; 16 MiB is four times gRPC's default.
+        assertThat(host(Peers.javaHost(), "--big", "16", "--", Peers.javaPlugin()).passed().lastLine())
+                .contains("big: Put/Get of 16 MiB (16777216 bytes) round-tripped");
+        // A v1.0.1 Go plugin's server keeps gRPC's default of 4 MiB for what it receives.
+        assertThat(host(Peers.javaHost(), "--big", "3", "--", Peers.goPlugin()).passed().lastLine())
+                .contains("big: Put/Get of 3 MiB");
+        assertThat(host(Peers.javaHost(), "--big", "3", "--", Peers.pythonPlugin()).passed().lastLine())
+                .contains("big: Put/Get of 3 MiB");
+    }
+
+    @Test
+    void javaHostSeesTheJavaPluginCrashInACall() throws Exception {
+        assertThat(host(Peers.javaHost(), "--crash-key", "boom", "--", Peers.javaPlugin()).passed().lastLine())
+                .containsPattern("crash: Get\\(\"boom\"\\) failed UNAVAILABLE \\(plugin 'java-kv-plugin' \\(pid \\d+\\) "
+                        + "exited with status 2 during proto.KV/Get\\), onExit\\(\\): exited with status 2")
+                .endsWith("no shutdown after the crash");
+    }
+
+    @Test
+    void javaHostOutlivesAHangingCallOfTheJavaPlugin() throws Exception {
+        assertThat(host(Peers.javaHost(), "--hang-key", "slow", "--", Peers.javaPlugin()).passed().lastLine())
+                .contains("hang: Get(\"slow\") failed DEADLINE_EXCEEDED after 1 s, then kv: Put/Get hello=\"world\"",
+                        "clean shutdown");
+    }
+
+    @Test
+    void javaHostCombinesItsChecksOverAutoMtls(@TempDir Path dir) throws Exception {
+        assertThat(host(Peers.javaHost(), "--automtls", "--counter", "--stdio-test", "--big", "4", "--socket-dir",
+                dir.toString(), "--socket-group", SocketGroups.usable(), "--hang-key", "slow", "--crash-key", "boom",
+                "--", Peers.javaPlugin()).passed().lastLine())
+                .contains("socket-dir:", "socket-group:", "stdio:", "counter: c=12", "big:", "hang:",
+                        "automtls: 9 calls and 2 callbacks over mutual TLS", "crash:", "nothing of it left in " + dir);
+    }
+
+    @Test
+    void javaHostFailsWhatItCannotCheck(@TempDir Path dir) throws Exception {
+        Peers.Result missing = host(Peers.javaHost(), "--socket-dir", dir.resolve("missing").toString(), "--",
+                Peers.javaPlugin());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.lastLine()).isEqualTo("FAIL plugin 'java-kv-plugin': unixSocketDir " + dir.resolve("missing")
+                + " does not exist; the plugin's socket directory is made inside it");
+        Peers.Result group = host(Peers.javaHost(), "--socket-group", "no-such-outpost-group", "--", Peers.javaPlugin());
+        assertThat(group.exitCode()).isEqualTo(1);
+        assertThat(group.lastLine()).startsWith("FAIL plugin 'java-kv-plugin': unixSocketGroup \"no-such-outpost-group\"");
     }
 
     @Test
@@ -162,6 +240,15 @@ class InteropIT {
         assertThat(broken.lastLine()).startsWith("FAIL plugin 'sh'").contains("exited with status 4", "no config");
         Peers.Result usage = host(Peers.javaHost(), "--frobnicate", "--", Peers.goPlugin());
         assertThat(usage.exitCode()).isEqualTo(2);
-        assertThat(usage.stderr()).contains("unknown option --frobnicate", "[--automtls]");
+        assertThat(usage.stderr()).contains("unknown option --frobnicate", "[--automtls]", "[--crash-key KEY]");
+        Peers.Result big = host(Peers.javaHost(), "--big", "0", "--", Peers.goPlugin());
+        assertThat(big.exitCode()).isEqualTo(2);
+        assertThat(big.stderr()).contains("option --big needs a number of MiB from 1 to 2047, got \"0\"");
+        Peers.Result noValue = host(Peers.javaHost(), "--socket-dir", "--", Peers.goPlugin());
+        assertThat(noValue.exitCode()).isEqualTo(2);
+        assertThat(noValue.stderr()).contains("option --socket-dir needs a value");
+        Peers.Result mixed = host(Peers.javaHost(), "--stdio-test", "--bench", "10", "--", Peers.goPlugin());
+        assertThat(mixed.exitCode()).isEqualTo(2);
+        assertThat(mixed.stderr()).contains("--bench, --cold and --crash combine with --automtls only");
     }
 }
