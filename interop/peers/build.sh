@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the go-plugin interop peers (Go host + Go plugin against Debian's go-plugin v1.0.1, and a
-# Python plugin) into OUT_DIR. Generated code lives only in OUT_DIR; nothing is written elsewhere.
+# Python plugin) into OUT_DIR. Generated code and the copies of the Go sources that are built live
+# only in OUT_DIR; nothing is written elsewhere.
 #
 #   bash interop/peers/build.sh OUT_DIR
 #
@@ -96,9 +97,15 @@ protoc -I "$PROTO_DIR" -I "$PY_SRC_DIR" -I /usr/include \
   "$PROTO_DIR/kv.proto" "$PROTO_DIR/counter.proto" \
   "$PY_SRC_DIR/go_plugin.proto" "$PY_SRC_DIR/health.proto"
 
-# Go binaries (sources live outside GOPATH; imports resolve through GOPATH)
-(cd "$PEERS_DIR/go/kv-plugin" && go build -o "$OUT_DIR/go-kv-plugin" .)
-(cd "$PEERS_DIR/go/kv-host" && go build -o "$OUT_DIR/go-kv-host" .)
+# Go binaries, built from copies outside GOPATH (imports resolve through GOPATH); the host's
+# benchmarks are in go-shared/bench.go.
+SRC_COPY_DIR="$OUT_DIR/src"
+rm -rf "$SRC_COPY_DIR"
+mkdir -p "$SRC_COPY_DIR/go-kv-plugin" "$SRC_COPY_DIR/go-kv-host"
+cp "$PEERS_DIR/go/kv-plugin/main.go" "$SRC_COPY_DIR/go-kv-plugin/"
+cp "$PEERS_DIR/go/kv-host/main.go" "$PEERS_DIR/go-shared/bench.go" "$SRC_COPY_DIR/go-kv-host/"
+(cd "$SRC_COPY_DIR/go-kv-plugin" && go build -o "$OUT_DIR/go-kv-plugin" .)
+(cd "$SRC_COPY_DIR/go-kv-host" && go build -o "$OUT_DIR/go-kv-host" .)
 
 # Python launcher: exec, so that the host's child *is* the Python process.
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; } # single-quote for sh
