@@ -4,8 +4,9 @@
 //
 // It launches CMD ARGS as a gRPC plugin (handshake 1 / BASIC_PLUGIN=hello) and runs one scenario:
 //   - default:   dispense "kv", Put("hello","world"), Get("hello") must be "world";
-//   - --counter: dispense "counter", serve proto.AddHelper through the broker, Put 5 then 7 on "c",
-//     Get("c") must be 12 and exactly 2 Sum calls must have reached the host.
+//   - --counter: dispense "counter", Put 5 then 7 on "c", each with proto.AddHelper served under a
+//     fresh broker id (as go-plugin's bidirectional example host does), Get("c") must be 12 and
+//     exactly 2 Sum calls must have reached the host.
 //
 // The benchmark options (runBench in bench.go, shared with go18-kv-host) measure the KV plugin
 // exactly as java-kv-host does and print the same "BENCH ..." lines before the PASS line.
@@ -32,7 +33,8 @@ import (
 	pb "outpost.dev/interop/proto"
 )
 
-// brokerServers tracks the host's AcceptAndServe goroutines (they end when the broker closes).
+// brokerServers tracks the host's AcceptAndServe goroutines (they end when their server stops or
+// the broker closes).
 var brokerServers sync.WaitGroup
 
 var handshake = plugin.HandshakeConfig{
@@ -118,23 +120,13 @@ func runCounter(rpc plugin.ClientProtocol, log hclog.Logger) (string, error) {
 	}
 
 	helper := &addHelper{log: log.Named("addhelper")}
-	id := cc.broker.NextId()
-	// Serves until the broker closes (client.Kill); one listener socket for both Puts. main waits
-	// for it to return so that the listener's socket file is removed before the process exits.
-	brokerServers.Add(1)
-	go func() {
-		defer brokerServers.Done()
-		cc.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-			s := grpc.NewServer(opts...)
-			pb.RegisterAddHelperServer(s, helper)
-			return s
-		})
-	}()
-
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
+	var ids []string
 	for _, v := range []int64{5, 7} {
-		if _, err := cc.counter.Put(ctx, &pb.CounterPutRequest{AddServer: id, Key: "c", Value: v}); err != nil {
+		id, err := putWithHelper(ctx, cc, helper, v)
+		ids = append(ids, fmt.Sprint(id))
+		if err != nil {
 			return "", fmt.Errorf("Counter.Put(c, %d) via broker id %d: %v", v, id, err)
 		}
 	}
@@ -149,7 +141,36 @@ func runCounter(rpc plugin.ClientProtocol, log hclog.Logger) (string, error) {
 	if calls != 2 {
 		return "", fmt.Errorf("host saw %d AddHelper.Sum calls, want 2", calls)
 	}
-	return fmt.Sprintf("counter c=12 after Put 5+7, Sum calls=2, broker id=%d", id), nil
+	return fmt.Sprintf("counter c=12 after Put 5+7, Sum calls=2, broker ids=%s", strings.Join(ids, ",")), nil
+}
+
+// putWithHelper is one Counter.Put the way go-plugin's bidirectional example host does it: a fresh
+// broker id, AcceptAndServe of AddHelper under it in the background, the Put carrying the id, and
+// the AddHelper server stopped once the Put has returned. (The broker hands one announcement to one
+// Dial, so an id cannot serve a second Put.) It returns the id used.
+func putWithHelper(ctx context.Context, cc *counterClient, helper *addHelper, v int64) (uint32, error) {
+	id := cc.broker.NextId()
+	servers := make(chan *grpc.Server, 1)
+	// main waits for AcceptAndServe to return so that the listener's socket file is removed
+	// before the process exits.
+	brokerServers.Add(1)
+	go func() {
+		defer brokerServers.Done()
+		cc.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
+			s := grpc.NewServer(opts...)
+			pb.RegisterAddHelperServer(s, helper)
+			servers <- s
+			return s
+		})
+	}()
+	_, err := cc.counter.Put(ctx, &pb.CounterPutRequest{AddServer: id, Key: "c", Value: v})
+	select {
+	case s := <-servers:
+		s.Stop()
+	default:
+		// Not served yet (the Put failed early): it stops when the broker closes (client.Kill).
+	}
+	return id, err
 }
 
 // newClient returns an unstarted client for one plugin process.
