@@ -3,7 +3,15 @@
 // It serves two plugin types on one gRPC server:
 //   - "kv":      proto.KV, an in-memory key/value store;
 //   - "counter": proto.Counter, whose Put calls back into the host's proto.AddHelper, reached
-//     through the GRPCBroker id the host passes in CounterPutRequest.add_server.
+//     through the GRPCBroker id the host passes in CounterPutRequest.add_server: every Put dials
+//     that id and closes the connection afterwards, as go-plugin's bidirectional example plugin.
+//
+// Environment contracts (the same in go18-kv-plugin and the Java KV plugin):
+//   - KV_CRASH_ON=<key>: a Get of that key exits the process with status 2 mid-call;
+//   - KV_HANG_ON=<key>:  a Get of that key blocks until the call is cancelled; other calls go on;
+//   - KV_PRINT=1:        each Put writes "kv-print stdout: put key=<key> bytes=<n>" to stdout and
+//     "kv-print stderr: ..." to stderr. go-plugin v1.0.1 has no stdio service, so both go to the
+//     process's own stdout and stderr (a host drains and drops the stdout after the handshake).
 package main
 
 import (
@@ -12,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -20,6 +27,10 @@ import (
 
 	pb "outpost.dev/interop/proto"
 )
+
+// The process's real stdout and stderr. After the handshake go-plugin v1.0.1's Serve points
+// os.Stdout and os.Stderr at pipes that, without a stdio service, nobody reads.
+var realStdout, realStderr = os.Stdout, os.Stderr
 
 var handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  1,
@@ -33,9 +44,22 @@ type kvStore struct {
 	mu     sync.RWMutex
 	values map[string][]byte
 	log    hclog.Logger
+
+	crashOn, hangOn string // KV_CRASH_ON, KV_HANG_ON ("" = off)
+	print           bool   // KV_PRINT=1
 }
 
-func (s *kvStore) Get(_ context.Context, req *pb.GetRequest) (*pb.GetResponse, error) {
+func (s *kvStore) Get(ctx context.Context, req *pb.GetRequest) (*pb.GetResponse, error) {
+	if s.crashOn != "" && req.Key == s.crashOn {
+		s.log.Warn("KV_CRASH_ON: exiting with status 2 in the middle of Get", "key", req.Key)
+		os.Exit(2)
+	}
+	if s.hangOn != "" && req.Key == s.hangOn {
+		s.log.Warn("KV_HANG_ON: Get blocks until the call is cancelled", "key", req.Key)
+		<-ctx.Done()
+		s.log.Info("KV_HANG_ON: Get cancelled", "key", req.Key, "error", ctx.Err().Error())
+		return nil, ctx.Err()
+	}
 	s.mu.RLock()
 	v := s.values[req.Key]
 	s.mu.RUnlock()
@@ -49,6 +73,10 @@ func (s *kvStore) Put(_ context.Context, req *pb.PutRequest) (*pb.Empty, error) 
 	s.values[req.Key] = v
 	s.mu.Unlock()
 	s.log.Debug("kv put", "key", req.Key, "bytes", fmt.Sprint(len(v)))
+	if s.print {
+		fmt.Fprintf(realStdout, "kv-print stdout: put key=%s bytes=%d\n", req.Key, len(v))
+		fmt.Fprintf(realStderr, "kv-print stderr: put key=%s bytes=%d\n", req.Key, len(v))
+	}
 	return &pb.Empty{}, nil
 }
 
@@ -58,37 +86,9 @@ type counterStore struct {
 	broker *plugin.GRPCBroker
 	log    hclog.Logger
 
-	// mu is held across the whole read-sum-store of Put, so concurrent Puts never lose updates.
+	// mu is held across the read-sum-store of Put, so concurrent Puts never lose updates.
 	mu     sync.Mutex
 	values map[string]int64
-
-	// The connection to the host's AddHelper for the last broker id seen. go-plugin's broker
-	// announces an id once and Dial consumes the announcement, so a second Dial of the same id
-	// would time out after 5 s: a host may reuse one id for several Puts, hence the cache.
-	// Guarded by mu.
-	helperID   uint32
-	helperConn *grpc.ClientConn
-}
-
-// helper returns a client for the AddHelper served under broker id; callers hold s.mu.
-func (s *counterStore) helper(id uint32) (pb.AddHelperClient, error) {
-	if s.helperConn != nil && s.helperID == id {
-		return pb.NewAddHelperClient(s.helperConn), nil
-	}
-	s.dropHelper()
-	conn, err := s.broker.Dial(id)
-	if err != nil {
-		return nil, fmt.Errorf("dial AddHelper on broker id %d: %v", id, err)
-	}
-	s.helperID, s.helperConn = id, conn
-	return pb.NewAddHelperClient(conn), nil
-}
-
-func (s *counterStore) dropHelper() {
-	if s.helperConn != nil {
-		s.helperConn.Close()
-		s.helperConn = nil
-	}
 }
 
 func (s *counterStore) Get(_ context.Context, req *pb.CounterGetRequest) (*pb.CounterGetResponse, error) {
@@ -99,18 +99,20 @@ func (s *counterStore) Get(_ context.Context, req *pb.CounterGetRequest) (*pb.Co
 }
 
 func (s *counterStore) Put(ctx context.Context, req *pb.CounterPutRequest) (*pb.Empty, error) {
+	// The host announced its AddHelper under this id for this Put; the broker hands the
+	// announcement to this one Dial.
+	conn, err := s.broker.Dial(req.AddServer)
+	if err != nil {
+		return nil, fmt.Errorf("dial AddHelper on broker id %d: %v", req.AddServer, err)
+	}
+	defer conn.Close()
+	helper := pb.NewAddHelperClient(conn)
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	helper, err := s.helper(req.AddServer)
-	if err != nil {
-		return nil, err
-	}
 	current := s.values[req.Key]
-	callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	resp, err := helper.Sum(callCtx, &pb.SumRequest{A: current, B: req.Value})
+	resp, err := helper.Sum(ctx, &pb.SumRequest{A: current, B: req.Value})
 	if err != nil {
-		s.dropHelper() // the host may have stopped serving this id; dial afresh next time
 		return nil, fmt.Errorf("AddHelper.Sum via broker id %d: %v", req.AddServer, err)
 	}
 	s.values[req.Key] = resp.R
@@ -126,7 +128,13 @@ type kvPlugin struct {
 }
 
 func (p *kvPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterKVServer(s, &kvStore{values: map[string][]byte{}, log: p.log})
+	pb.RegisterKVServer(s, &kvStore{
+		values:  map[string][]byte{},
+		log:     p.log,
+		crashOn: os.Getenv("KV_CRASH_ON"),
+		hangOn:  os.Getenv("KV_HANG_ON"),
+		print:   os.Getenv("KV_PRINT") == "1",
+	})
 	return nil
 }
 
