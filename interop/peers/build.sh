@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Builds the go-plugin interop peers (Go host + Go plugin against Debian's go-plugin v1.0.1, and a
-# Python plugin) into OUT_DIR. Generated code and the copies of the Go sources that are built live
-# only in OUT_DIR; nothing is written elsewhere.
+# Builds the go-plugin interop peers into OUT_DIR: a Go host and plugin against Debian's go-plugin
+# v1.0.1, a Python plugin, and (build-go18.sh) a Go host and plugin against go-plugin v1.8.0.
+# Generated code, copies of the sources and Go caches live only in OUT_DIR; nothing is written
+# elsewhere.
 #
 #   bash interop/peers/build.sh OUT_DIR
 #
-# Produces: OUT_DIR/go-kv-plugin, OUT_DIR/go-kv-host, OUT_DIR/python/ (generated modules) and the
-# launcher OUT_DIR/python-kv-plugin. Exit status 2 when a required tool or library is missing.
+# Produces: OUT_DIR/go-kv-plugin, OUT_DIR/go-kv-host, OUT_DIR/python/ (generated modules), the
+# launcher OUT_DIR/python-kv-plugin, and OUT_DIR/go18-kv-host, OUT_DIR/go18-kv-plugin (from the
+# go-plugin v1.8 tree at <repository>/../shared/go-plugin-v1.8, or $GO_PLUGIN_V18_DIR).
+#
+# Exit status:
+#   0  everything built;
+#   1  a build step failed;
+#   2  wrong usage, or a required tool or library is missing (nothing is built);
+#   3  the go-plugin v1.8 tree is missing: everything else is built, go18-kv-host and
+#      go18-kv-plugin are not (the reason is on stderr).
 set -euo pipefail
 
 if [[ $# -ne 1 || -z "$1" ]]; then
@@ -97,8 +106,8 @@ protoc -I "$PROTO_DIR" -I "$PY_SRC_DIR" -I /usr/include \
   "$PROTO_DIR/kv.proto" "$PROTO_DIR/counter.proto" \
   "$PY_SRC_DIR/go_plugin.proto" "$PY_SRC_DIR/health.proto"
 
-# Go binaries, built from copies outside GOPATH (imports resolve through GOPATH); the host's
-# benchmarks are in go-shared/bench.go.
+# Go binaries, built from copies outside GOPATH (imports resolve through GOPATH); the host shares
+# bench.go with go18-kv-host.
 SRC_COPY_DIR="$OUT_DIR/src"
 rm -rf "$SRC_COPY_DIR"
 mkdir -p "$SRC_COPY_DIR/go-kv-plugin" "$SRC_COPY_DIR/go-kv-host"
@@ -121,3 +130,8 @@ chmod 0755 "$launcher_tmp"
 mv -f "$launcher_tmp" "$OUT_DIR/python-kv-plugin"
 
 echo "build.sh: built go-kv-plugin, go-kv-host, python-kv-plugin and python/ in $OUT_DIR"
+
+# go-plugin v1.8.0 peers: exit status 3 (passed on) when the v1.8 tree is missing.
+v18_status=0
+bash "$PEERS_DIR/build-go18.sh" "$OUT_DIR" || v18_status=$?
+exit "$v18_status"
