@@ -1,13 +1,24 @@
 #!/usr/bin/python3
-"""A go-plugin compatible gRPC plugin serving proto.KV, written from go-plugin-protocol.md.
+"""A go-plugin compatible gRPC plugin serving proto.KV and proto.Counter, written from
+go-plugin-protocol.md.
 
 Run by a go-plugin host (cookie BASIC_PLUGIN=hello, app protocol version 1). The generated modules
-(kv_pb2*, go_plugin_pb2*, health_pb2*) come from interop/peers/build.sh and must be on PYTHONPATH;
-the launcher OUT_DIR/python-kv-plugin sets that up.
+(kv_pb2*, counter_pb2*, go_plugin_pb2*, health_pb2*) come from interop/peers/build.sh and must be
+on PYTHONPATH; the launcher OUT_DIR/python-kv-plugin sets that up.
+
+proto.Counter works like go-plugin's bidirectional example plugin: every Put dials the host's
+AddHelper under the broker id the host passed, calls Sum and closes the connection. The host's
+broker announcements arrive on plugin.GRPCBroker/StartStream and are kept as go-plugin keeps them
+(BrokerAnnouncements).
 
 Environment read: BASIC_PLUGIN, PLUGIN_PROTOCOL_VERSIONS, PLUGIN_UNIX_SOCKET_DIR, PLUGIN_MIN_PORT,
-PLUGIN_MAX_PORT, PLUGIN_CLIENT_CERT (AutoMTLS), and KV_PLUGIN_TCP=1 to listen on 127.0.0.1 TCP
-instead of a Unix socket.
+PLUGIN_MAX_PORT, PLUGIN_CLIENT_CERT (AutoMTLS), PLUGIN_MULTIPLEX_GRPC (answered "false": no
+multiplexing), KV_PLUGIN_TCP=1 to listen on 127.0.0.1 TCP instead of a Unix socket, and the
+contracts shared with the Go and Java KV plugins:
+  KV_CRASH_ON=<key>  a Get of that key exits the process with status 2 mid-call;
+  KV_HANG_ON=<key>   a Get of that key blocks until the call is cancelled;
+  KV_PRINT=1         each Put writes "kv-print stdout: put key=<key> bytes=<n>" to the process's
+                     stdout and "kv-print stderr: ..." to its stderr (there is no stdio mirroring).
 """
 
 import datetime
@@ -19,6 +30,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from concurrent import futures
 
 COOKIE_KEY = "BASIC_PLUGIN"
@@ -27,6 +39,8 @@ CORE_PROTOCOL_VERSION = 1
 APP_PROTOCOL_VERSIONS = [1]  # versions this plugin implements
 HEALTH_SERVICE_NAME = "plugin"
 MODULE = "python-kv-plugin"
+BROKER_TIMEOUT = 5.0  # seconds: go-plugin's wait for an announcement, and its lifetime
+CALL_TIMEOUT = 30.0  # seconds, for the AddHelper.Sum callback
 
 _real_stderr = sys.stderr
 _log_lock = threading.Lock()
@@ -84,10 +98,13 @@ def negotiate_version():
 # Imports that need the generated modules come after the cookie check, so running the script by
 # hand gives the friendly message even without PYTHONPATH.
 def load_modules():
-    global grpc, kv_pb2, kv_pb2_grpc, go_plugin_pb2, go_plugin_pb2_grpc, health_pb2, health_pb2_grpc
+    global grpc, kv_pb2, kv_pb2_grpc, counter_pb2, counter_pb2_grpc
+    global go_plugin_pb2, go_plugin_pb2_grpc, health_pb2, health_pb2_grpc
     import grpc
     import kv_pb2
     import kv_pb2_grpc
+    import counter_pb2
+    import counter_pb2_grpc
     import go_plugin_pb2
     import go_plugin_pb2_grpc
     import health_pb2
@@ -119,13 +136,82 @@ def wait_until_done(context, lifecycle):
             return
 
 
-def make_servicers(lifecycle):
+class BrokerAnnouncements:
+    """The host's broker announcements (ConnInfo) by service id, kept as go-plugin's GRPCBroker keeps
+    them: one slot per id (a second announcement while one is waiting is dropped), a dial takes the
+    announcement out of its slot, and one that nobody takes is forgotten 5 s after it arrived."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._slots = {}  # service id -> (ConnInfo, arrival time)
+
+    def _forget_old(self):
+        now = time.monotonic()
+        for service_id, (_, arrived) in list(self._slots.items()):
+            if now - arrived >= BROKER_TIMEOUT:
+                del self._slots[service_id]
+                log("debug", "broker announcement expired", service_id=service_id)
+
+    def add(self, info):
+        with self._cond:
+            self._forget_old()
+            if info.service_id in self._slots:
+                log("debug", "broker announcement dropped: one is already waiting",
+                    service_id=info.service_id)
+                return
+            self._slots[info.service_id] = (info, time.monotonic())
+            self._cond.notify_all()
+
+    def take(self, service_id):
+        """The announcement for service_id, waiting up to 5 s for it (go-plugin's Dial)."""
+        deadline = time.monotonic() + BROKER_TIMEOUT
+        with self._cond:
+            while True:
+                self._forget_old()
+                if service_id in self._slots:
+                    return self._slots.pop(service_id)[0]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("timeout waiting for connection info")
+                self._cond.wait(remaining)
+
+
+def broker_dial(announcements, service_id, client_tls):
+    """A channel to what the host announced under service_id (go-plugin's GRPCBroker.Dial)."""
+    info = announcements.take(service_id)
+    if info.network == "unix":
+        target = "unix:" + info.address
+    elif info.network == "tcp":
+        target = info.address
+    else:
+        raise RuntimeError("unknown address type: " + info.address)
+    log("debug", "broker dial", service_id=service_id, network=info.network, address=info.address)
+    if client_tls is None:
+        return grpc.insecure_channel(target)
+    # The host's certificate is issued to localhost, whatever the target says.
+    return grpc.secure_channel(target, client_tls,
+                               options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def make_servicers(lifecycle, announcements, client_tls):
+    crash_on = os.environ.get("KV_CRASH_ON", "")
+    hang_on = os.environ.get("KV_HANG_ON", "")
+    print_puts = os.environ.get("KV_PRINT") == "1"
+
     class KV(kv_pb2_grpc.KVServicer):
         def __init__(self):
             self._values = {}
             self._lock = threading.Lock()
 
         def Get(self, request, context):
+            if crash_on != "" and request.key == crash_on:
+                log("warn", "KV_CRASH_ON: exiting with status 2 in the middle of Get", key=request.key)
+                os._exit(2)
+            if hang_on != "" and request.key == hang_on:
+                log("warn", "KV_HANG_ON: Get blocks until the call is cancelled", key=request.key)
+                wait_until_done(context, lifecycle)
+                log("info", "KV_HANG_ON: Get ended", key=request.key)
+                return kv_pb2.GetResponse()
             with self._lock:
                 value = self._values.get(request.key, b"")
             log("debug", "kv get", key=request.key)
@@ -135,6 +221,42 @@ def make_servicers(lifecycle):
             with self._lock:
                 self._values[request.key] = bytes(request.value)
             log("debug", "kv put", key=request.key, bytes=len(request.value))
+            if print_puts:
+                for stream, name in ((sys.__stdout__, "stdout"), (_real_stderr, "stderr")):
+                    stream.write("kv-print %s: put key=%s bytes=%d\n" % (name, request.key, len(request.value)))
+                    stream.flush()
+            return kv_pb2.Empty()
+
+    class Counter(counter_pb2_grpc.CounterServicer):
+        def __init__(self):
+            self._values = {}
+            # Held across read-Sum-store, so concurrent Puts never lose updates.
+            self._lock = threading.Lock()
+
+        def Get(self, request, context):
+            with self._lock:
+                value = self._values.get(request.key, 0)
+            return counter_pb2.CounterGetResponse(value=value)
+
+        def Put(self, request, context):
+            try:
+                channel = broker_dial(announcements, request.add_server, client_tls)
+            except Exception as e:
+                context.abort(grpc.StatusCode.UNKNOWN,
+                              "dial AddHelper on broker id %d: %s" % (request.add_server, e))
+            try:
+                helper = counter_pb2_grpc.AddHelperStub(channel)
+                with self._lock:
+                    current = self._values.get(request.key, 0)
+                    reply = helper.Sum(counter_pb2.SumRequest(a=current, b=request.value),
+                                       timeout=CALL_TIMEOUT)
+                    self._values[request.key] = reply.r
+            except grpc.RpcError as e:
+                context.abort(grpc.StatusCode.UNKNOWN, "AddHelper.Sum via broker id %d: %s: %s"
+                              % (request.add_server, e.code().name, e.details()))
+            finally:
+                channel.close()
+            log("debug", "counter put", key=request.key, old=current, new=reply.r)
             return kv_pb2.Empty()
 
     class Health(health_pb2_grpc.HealthServicer):
@@ -160,23 +282,27 @@ def make_servicers(lifecycle):
 
     class Broker(go_plugin_pb2_grpc.GRPCBrokerServicer):
         def StartStream(self, request_iterator, context):
-            # This plugin neither offers nor dials brokered services: drain the host's
-            # announcements and keep the stream open until the host closes it.
-            def drain():
+            # The plugin only dials (it never announces): keep the host's announcements for the
+            # Counter's dials and hold the stream open until the host closes it.
+            def receive():
                 try:
                     for info in request_iterator:
-                        log("debug", "broker announcement ignored",
-                            service_id=info.service_id, network=info.network,
-                            address=info.address)
+                        if info.HasField("knock"):
+                            log("warn", "broker knock ignored: no multiplexing",
+                                service_id=info.service_id)
+                            continue
+                        log("debug", "broker announcement", service_id=info.service_id,
+                            network=info.network, address=info.address)
+                        announcements.add(info)
                 except Exception:  # stream ended/cancelled
                     pass
 
-            threading.Thread(target=drain, name="broker-drain", daemon=True).start()
+            threading.Thread(target=receive, name="broker-receive", daemon=True).start()
             wait_until_done(context, lifecycle)
             return
             yield  # pragma: no cover
 
-    return KV(), Health(), Controller(), Stdio(), Broker()
+    return KV(), Counter(), Health(), Controller(), Stdio(), Broker()
 
 
 def port_range():
@@ -215,10 +341,13 @@ def add_port(server, address, credentials):
 
 
 def auto_mtls_credentials():
-    """AutoMTLS (spec section 3): own P-521 certificate, trust exactly the host's certificate."""
+    """AutoMTLS (spec section 3): own P-521 certificate, trust exactly the host's certificate.
+
+    Returns the server credentials, the channel credentials for broker dials (presenting the same
+    certificate), and the handshake's certificate field; (None, None, "") without AutoMTLS."""
     client_cert_pem = os.environ.get("PLUGIN_CLIENT_CERT", "")
     if client_cert_pem == "":
-        return None, ""
+        return None, None, ""
     import base64
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -254,8 +383,10 @@ def auto_mtls_credentials():
     credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)],
                                               root_certificates=client_cert_pem.encode(),
                                               require_client_auth=True)
+    client_tls = grpc.ssl_channel_credentials(root_certificates=client_cert_pem.encode(),
+                                              private_key=key_pem, certificate_chain=cert_pem)
     cert_field = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
-    return credentials, cert_field.rstrip("=")
+    return credentials, client_tls, cert_field.rstrip("=")
 
 
 def main():
@@ -270,14 +401,16 @@ def main():
     log("info", "python kv plugin starting", pid=os.getpid(), parent=parent,
         protocol_version=version)
 
-    credentials, cert_field = auto_mtls_credentials()
+    credentials, client_tls, cert_field = auto_mtls_credentials()
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="grpc"),
                          options=[("grpc.so_reuseport", 0),
                                   ("grpc.max_receive_message_length", 2 ** 31 - 1),
                                   ("grpc.max_send_message_length", 2 ** 31 - 1)])
-    kv, health, controller, stdio, broker = make_servicers(lifecycle)
+    kv, counter, health, controller, stdio, broker = make_servicers(
+        lifecycle, BrokerAnnouncements(), client_tls)
     kv_pb2_grpc.add_KVServicer_to_server(kv, server)
+    counter_pb2_grpc.add_CounterServicer_to_server(counter, server)
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     go_plugin_pb2_grpc.add_GRPCControllerServicer_to_server(controller, server)
     go_plugin_pb2_grpc.add_GRPCStdioServicer_to_server(stdio, server)
@@ -330,6 +463,11 @@ def main():
     fields = [str(CORE_PROTOCOL_VERSION), str(version), network, address, "grpc"]
     if cert_field:
         fields.append(cert_field)
+    if os.environ.get("PLUGIN_MULTIPLEX_GRPC", "") != "":
+        # The host understands a 7th field: say that this plugin does not multiplex.
+        if len(fields) == 5:
+            fields.append("")  # no certificate
+        fields.append("false")
     sys.stdout.write("|".join(fields) + "\n")
     sys.stdout.flush()
     # Anything printed later would be drained and dropped by the host: send it to stderr instead.
