@@ -54,7 +54,13 @@ fi
 mkdir -p "$RESULTS" "$PEERS"
 : >"$LOG"
 say "building the Go peers into $PEERS"
-bash interop/peers/build.sh "$PEERS" >>"$LOG" 2>&1
+peers_status=0
+bash interop/peers/build.sh "$PEERS" >>"$LOG" 2>&1 || peers_status=$?
+# 3: only the go-plugin v1.8 peers could not be built, and the harness does not use them.
+if [[ $peers_status -ne 0 && $peers_status -ne 3 ]]; then
+  say "building the Go peers failed (exit $peers_status); see $LOG"
+  exit "$peers_status"
+fi
 
 # The interface-mode plugin, launched like interop/java-kv-plugin (same launcher, JVM options, class data sharing).
 DEFAULT_OPTS=$(sed -n 's/.*OUTPOST_PLUGIN_JAVA_OPTS-"\([^"]*\)"}.*/\1/p' interop/java-plugin)
