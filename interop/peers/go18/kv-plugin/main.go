@@ -27,6 +27,7 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
 	pb "outpost.dev/interop/proto"
 )
@@ -59,7 +60,9 @@ func (s *kvStore) Get(ctx context.Context, req *pb.GetRequest) (*pb.GetResponse,
 		s.log.Warn("KV_HANG_ON: Get blocks until the call is cancelled", "key", req.Key)
 		<-ctx.Done()
 		s.log.Info("KV_HANG_ON: Get cancelled", "key", req.Key, "error", ctx.Err().Error())
-		return nil, ctx.Err()
+		// A status with the context's code: the server's copy of the deadline may fire first, and
+		// a plain error would reach the host as Unknown.
+		return nil, status.FromContextError(ctx.Err()).Err()
 	}
 	s.mu.RLock()
 	v := s.values[req.Key]
