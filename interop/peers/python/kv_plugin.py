@@ -127,7 +127,7 @@ class Lifecycle:
 
 
 def wait_until_done(context, lifecycle):
-    """Blocks a streaming handler until the call ends or the plugin stops."""
+    """Blocks a handler until its call ends (cancelled, deadline, stream closed) or the plugin stops."""
     ended = threading.Event()
     if not context.add_callback(ended.set):
         return  # call already terminated
