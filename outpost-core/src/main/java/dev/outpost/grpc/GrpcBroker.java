@@ -23,13 +23,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * go-plugin's GRPCBroker: lets either side serve extra gRPC servers (callbacks) and the other side
- * connect to them by a numeric id. Each side announces its listeners as {@link ConnInfo} messages on
- * one bidirectional stream the host opens; ids are per direction. Thread-safe.
+ * connect to them by a numeric id, over one bidirectional stream of {@link ConnInfo} messages the host
+ * opens; ids are per direction. Thread-safe.
+ *
+ * <p>Without multiplexing, each side announces a socket it listens on for an id, and one dial of the
+ * other side uses up one announcement. Multiplexed ({@link #multiplexed}, go-plugin 1.6+), nothing
+ * listens: the dialing side knocks for the id, the serving side acknowledges once it expects the
+ * stream, and the dialer opens a new stream of the one connection. Knocks and their streams go one at
+ * a time, or two dials could swap their streams.
  */
 public final class GrpcBroker implements AutoCloseable {
 
@@ -40,6 +47,10 @@ public final class GrpcBroker implements AutoCloseable {
 
     private final String owner;
     private final Listeners listeners;
+    private final Multiplexer mux;
+    private final Map<Integer, CompletableFuture<ConnInfo>> knockAcks = new ConcurrentHashMap<>();
+    /** The last dial's knock and stream opening: the next one waits for it. Guarded by this. */
+    private CompletableFuture<Void> dialTurn = CompletableFuture.completedFuture(null);
     private final Duration dialTimeout;
     private final MutualTls tls;
     private final int maxMessageSize;
@@ -83,11 +94,17 @@ public final class GrpcBroker implements AutoCloseable {
      *                       accepted on its dials
      */
     public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout, MutualTls tls, int maxMessageSize) {
+        this(owner, java.util.Objects.requireNonNull(listeners, "listeners"), null, dialTimeout, tls, maxMessageSize);
+    }
+
+    private GrpcBroker(String owner, Listeners listeners, Multiplexer mux, Duration dialTimeout, MutualTls tls,
+                       int maxMessageSize) {
         if (maxMessageSize <= 0) {
             throw new IllegalArgumentException("maxMessageSize must be positive, got " + maxMessageSize);
         }
         this.owner = owner;
         this.listeners = listeners;
+        this.mux = mux;
         this.dialTimeout = dialTimeout;
         this.tls = tls;
         this.maxMessageSize = maxMessageSize;
@@ -104,6 +121,27 @@ public final class GrpcBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * A broker whose connections are streams of {@code mux}'s one connection (go-plugin's broker
+     * multiplexing): it opens no socket.
+     *
+     * @param owner          who this broker belongs to, for messages (a plugin name)
+     * @param dialTimeout    how long {@link #dial} waits for the other side to acknowledge its knock
+     * @param tls            the AutoMTLS contexts, or null for plaintext
+     * @param maxMessageSize the largest message, in bytes, accepted by this side's servers and sent or
+     *                       accepted on its dials
+     */
+    public static GrpcBroker multiplexed(String owner, Multiplexer mux, Duration dialTimeout, MutualTls tls,
+                                         int maxMessageSize) {
+        return new GrpcBroker(owner, null, java.util.Objects.requireNonNull(mux, "mux"), dialTimeout, tls,
+                maxMessageSize);
+    }
+
+    /** Whether this broker's connections are streams of one multiplexed connection. */
+    public boolean isMultiplexed() {
+        return mux != null;
+    }
+
     /** The next id for a server of this side: 1, 2, 3… */
     public int nextId() {
         return nextId.incrementAndGet();
@@ -115,6 +153,20 @@ public final class GrpcBroker implements AutoCloseable {
      */
     public AutoCloseable acceptAndServe(int id, List<ServerServiceDefinition> services) {
         ensureOpen();
+        if (mux != null) {
+            Server server;
+            try {
+                server = mux.server(id, services, tls, maxMessageSize);
+            } catch (IOException e) {
+                throw new UncheckedIOException(owner + ": broker cannot serve id " + id + " on the multiplexed "
+                        + "connection", e);
+            }
+            servers.add(server);
+            return () -> {
+                servers.remove(server);
+                server.shutdownNow();
+            };
+        }
         SocketAddress address = listeners.next();
         Server server;
         try {
@@ -148,6 +200,11 @@ public final class GrpcBroker implements AutoCloseable {
      */
     public ManagedChannel dial(int id, ClientInterceptor... interceptors) {
         ensureOpen();
+        if (mux != null) {
+            // Each connection the channel makes knocks again, as go-plugin's dialer does.
+            return mux.channel(owner + " broker id " + id, open -> knockThenOpen(id, open), tls, maxMessageSize,
+                    interceptors);
+        }
         CompletableFuture<ConnInfo> slot = announcements.computeIfAbsent(id, key -> new CompletableFuture<>());
         ConnInfo info;
         try {
@@ -178,8 +235,12 @@ public final class GrpcBroker implements AutoCloseable {
         return new StreamObserver<>() {
             @Override
             public void onNext(ConnInfo info) {
-                if (info.hasKnock()) {
-                    LOG.debug("{}: ignoring multiplexing knock for broker id {}", owner, info.getServiceId());
+                if (info.hasKnock() && info.getKnock().getKnock()) {
+                    if (info.getKnock().getAck()) {
+                        acknowledged(info);
+                    } else {
+                        knocked(info.getServiceId());
+                    }
                     return;
                 }
                 CompletableFuture<ConnInfo> slot = announcements.computeIfAbsent(info.getServiceId(),
@@ -204,6 +265,64 @@ public final class GrpcBroker implements AutoCloseable {
                 close();
             }
         };
+    }
+
+    /** The other side wants to dial {@code id}: expect its stream, or say why not. */
+    private void knocked(int id) {
+        String error = mux == null ? "broker multiplexing is not enabled on this side"
+                : mux.listening(id) ? "" : "no listener for id " + id;
+        if (error.isEmpty()) {
+            mux.expect(id);
+        } else {
+            LOG.debug("{}: refusing a knock for broker id {}: {}", owner, id, error);
+        }
+        try {
+            send(ConnInfo.newBuilder().setServiceId(id).setKnock(ConnInfo.Knock.newBuilder().setKnock(true)
+                    .setAck(true).setError(error)).build());
+        } catch (BrokerException e) {
+            LOG.debug("{}: cannot acknowledge the knock for broker id {}: {}", owner, id, e.getMessage());
+        }
+    }
+
+    private void acknowledged(ConnInfo info) {
+        CompletableFuture<ConnInfo> ack = knockAcks.get(info.getServiceId());
+        if (ack == null || !ack.complete(info)) {
+            LOG.debug("{}: unexpected knock acknowledgement for broker id {}", owner, info.getServiceId());
+        }
+    }
+
+    /** Knocks for {@code id}, then opens the stream, after the previous dial's knock and stream. */
+    private synchronized CompletableFuture<Void> knockThenOpen(int id, Supplier<CompletableFuture<Void>> open) {
+        CompletableFuture<Void> turn = dialTurn.handle((ignored, error) -> (Void) null)
+                .thenComposeAsync(ignored -> knock(id), Transport.callExecutor())
+                .thenCompose(ignored -> open.get());
+        dialTurn = turn;
+        return turn;
+    }
+
+    private CompletableFuture<Void> knock(int id) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new BrokerException(owner + ": broker closed"));
+        }
+        CompletableFuture<ConnInfo> ack = new CompletableFuture<>();
+        knockAcks.put(id, ack);
+        try {
+            send(ConnInfo.newBuilder().setServiceId(id).setKnock(ConnInfo.Knock.newBuilder().setKnock(true)).build());
+        } catch (BrokerException e) {
+            knockAcks.remove(id, ack);
+            return CompletableFuture.failedFuture(e);
+        }
+        return ack.orTimeout(dialTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((info, error) -> {
+            knockAcks.remove(id, ack);
+            if (error instanceof TimeoutException) {
+                throw new BrokerException(owner + ": timeout waiting for multiplexing knock handshake on id " + id);
+            } else if (error != null) {
+                throw new BrokerException(owner + ": broker closed while knocking for id " + id, error);
+            } else if (!info.getKnock().getError().isEmpty()) {
+                throw new BrokerException(owner + ": failed to knock for id " + id + ": " + info.getKnock().getError());
+            }
+            return null;
+        });
     }
 
     private void send(ConnInfo info) {
@@ -256,6 +375,7 @@ public final class GrpcBroker implements AutoCloseable {
         }
         BrokerException closedError = new BrokerException(owner + ": broker closed");
         announcements.values().forEach(slot -> slot.completeExceptionally(closedError));
+        knockAcks.values().forEach(ack -> ack.completeExceptionally(closedError));
         if (!outbound.completeExceptionally(closedError)) {
             StreamObserver<ConnInfo> stream = outbound.join();
             synchronized (stream) {

@@ -7,7 +7,6 @@ import dev.outpost.internal.yamux.YamuxServerChannel;
 import dev.outpost.internal.yamux.YamuxSession;
 import dev.outpost.internal.yamux.YamuxStream;
 import dev.outpost.internal.yamux.YamuxStreamAddress;
-import dev.outpost.wire.AutoMtls;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -74,20 +73,22 @@ public final class Multiplexer implements AutoCloseable {
      */
     public static Multiplexer connect(SocketAddress plugin, String name) throws IOException {
         EventLoop loop = Transport.nextEventLoop();
+        CompletableFuture<YamuxSession> session = new CompletableFuture<>();
+        Multiplexer mux = new Multiplexer(name, loop, session);
         ChannelFuture connected = new Bootstrap().group(loop).channel(Transport.socketChannelType(plugin))
                 .handler(new ChannelInitializer<>() {
                     @Override
-                    protected void initChannel(Channel channel) {
-                        // the session adds its handlers once connected
+                    protected void initChannel(Channel connection) {
+                        // Before the connection reads anything: what the plugin sends first must not be lost.
+                        YamuxSession started = YamuxSession.client(connection, name, YamuxSession.Config.defaults());
+                        started.acceptor(mux::route);
+                        session.complete(started);
                     }
                 }).connect(plugin).awaitUninterruptibly();
         if (!connected.isSuccess()) {
             throw new IOException(name + ": cannot open the multiplexed connection to " + plugin + ": "
                     + connected.cause().getMessage(), connected.cause());
         }
-        YamuxSession session = YamuxSession.client(connected.channel(), name, YamuxSession.Config.defaults());
-        Multiplexer mux = new Multiplexer(name, loop, CompletableFuture.completedFuture(session));
-        session.acceptor(mux::route);
         return mux;
     }
 
@@ -135,31 +136,20 @@ public final class Multiplexer implements AutoCloseable {
      *
      * @param description what the channel reaches, for messages
      */
-    public ManagedChannel channel(String description, YamuxDialAddress.Gate gate, MutualTls tls,
+    public ManagedChannel channel(String description, YamuxDialAddress.Gate gate, MutualTls tls, int maxMessageSize,
                                   ClientInterceptor... interceptors) {
         YamuxDialAddress address = new YamuxDialAddress(session(), gate, description);
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address)
+        return Transport.configure(NettyChannelBuilder.forAddress(address)
                 .channelFactory(YamuxStream::new, YamuxDialAddress.class)
-                .eventLoopGroup(loop)
-                .executor(Transport.callExecutor())
-                .offloadExecutor(Transport.callExecutor());
-        if (tls != null) {
-            builder.sslContext(tls.clientContext());
-        } else {
-            builder.usePlaintext();
-        }
-        return builder.overrideAuthority(AutoMtls.SERVER_NAME)
-                .maxInboundMessageSize(Transport.MAX_MESSAGE_SIZE)
-                .maxInboundMetadataSize(1 << 20)
-                .intercept(interceptors)
-                .build();
+                .eventLoopGroup(loop), tls, maxMessageSize, interceptors).build();
     }
 
     /**
      * Serves {@code services} on the streams meant for broker id {@code brokerId}, or, with null, on
      * every stream nobody knocked for (the plugin's main server).
      */
-    public Server server(Integer brokerId, List<ServerServiceDefinition> services, MutualTls tls) throws IOException {
+    public Server server(Integer brokerId, List<ServerServiceDefinition> services, MutualTls tls, int maxMessageSize)
+            throws IOException {
         String what = brokerId == null ? "main server" : "broker id " + brokerId;
         YamuxListenAddress address = new YamuxListenAddress(bound -> {
             if (brokerId == null) {
@@ -174,17 +164,9 @@ public final class Multiplexer implements AutoCloseable {
                 brokerServers.remove(brokerId, closed);
             }
         }, name + " " + what);
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
-                .channelFactory(YamuxServerChannel::new)
-                .bossEventLoopGroup(loop)
-                .workerEventLoopGroup(loop)
-                .executor(Transport.callExecutor())
-                .maxInboundMessageSize(Transport.MAX_MESSAGE_SIZE);
-        if (tls != null) {
-            builder.sslContext(tls.serverContext());
-        }
-        services.forEach(builder::addService);
-        return builder.build().start();
+        // The streams' loop is the connection's: one thread for everything of this connection.
+        return Transport.configure(NettyServerBuilder.forAddress(address).channelFactory(YamuxServerChannel::new)
+                .bossEventLoopGroup(loop).workerEventLoopGroup(loop), services, tls, maxMessageSize).build().start();
     }
 
     /** Whether a server listens for broker id {@code brokerId}. */
@@ -206,6 +188,12 @@ public final class Multiplexer implements AutoCloseable {
      */
     public CompletableFuture<Void> onClose() {
         return session.thenCompose(YamuxSession::onClose);
+    }
+
+    /** Where the plugin's side listens for its host's connection (null on the host's side). */
+    public SocketAddress listenAddress() {
+        Channel current = listener;
+        return current == null ? null : current.localAddress();
     }
 
     /** The address of the connection's other end, as the socket reports it. */

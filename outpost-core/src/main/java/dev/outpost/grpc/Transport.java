@@ -137,19 +137,23 @@ public final class Transport {
      */
     public static ManagedChannel channel(SocketAddress address, MutualTls tls, int maxMessageSize,
                                          ClientInterceptor... interceptors) {
-        requirePositive(maxMessageSize);
         boolean unix = address instanceof DomainSocketAddress;
         if (unix && !unixSocketsAvailable()) {
             throw new IllegalStateException("Unix domain sockets need Linux with the epoll transport: "
                     + Epoll.unavailabilityCause());
         }
-        Class<? extends Channel> channelType = unix ? EpollDomainSocketChannel.class
-                : unixSocketsAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address)
-                .eventLoopGroup(group())
-                .channelType(channelType)
-                .executor(CALL_EXECUTOR)
-                .offloadExecutor(CALL_EXECUTOR);
+        return configure(NettyChannelBuilder.forAddress(address).eventLoopGroup(group())
+                .channelType(socketChannelType(address)), tls, maxMessageSize, interceptors).build();
+    }
+
+    /**
+     * What every channel to a plugin or a brokered server has, over a socket or a multiplexed
+     * connection: Outpost's executor, mutual TLS or plaintext, authority {@code localhost}, the limits.
+     */
+    static NettyChannelBuilder configure(NettyChannelBuilder builder, MutualTls tls, int maxMessageSize,
+                                         ClientInterceptor... interceptors) {
+        requirePositive(maxMessageSize);
+        builder.executor(CALL_EXECUTOR).offloadExecutor(CALL_EXECUTOR);
         if (tls != null) {
             builder.sslContext(tls.clientContext());
         } else {
@@ -162,7 +166,7 @@ public final class Transport {
             // Added first, so it runs last before the transport and its status is the one the others see.
             builder.intercept(new OutboundLimit(maxMessageSize));
         }
-        return builder.intercept(interceptors).build();
+        return builder.intercept(interceptors);
     }
 
     /** Starts a plaintext server on {@code address} with the given services. */
@@ -186,21 +190,21 @@ public final class Transport {
      */
     public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls,
                                 int maxMessageSize) throws IOException {
+        return configure(NettyServerBuilder.forAddress(address).bossEventLoopGroup(group())
+                .workerEventLoopGroup(group()).channelType(serverChannelType(address)), services, tls, maxMessageSize)
+                .build().start();
+    }
+
+    /** What every server of Outpost's has, on a socket or a multiplexed connection. */
+    static NettyServerBuilder configure(NettyServerBuilder builder, List<ServerServiceDefinition> services,
+                                        MutualTls tls, int maxMessageSize) {
         requirePositive(maxMessageSize);
-        boolean unix = address instanceof DomainSocketAddress;
-        Class<? extends ServerChannel> channelType = unix ? EpollServerDomainSocketChannel.class
-                : unixSocketsAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
-                .bossEventLoopGroup(group())
-                .workerEventLoopGroup(group())
-                .channelType(channelType)
-                .executor(CALL_EXECUTOR)
-                .maxInboundMessageSize(maxMessageSize);
+        builder.executor(CALL_EXECUTOR).maxInboundMessageSize(maxMessageSize);
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
         services.forEach(builder::addService);
-        return builder.build().start();
+        return builder;
     }
 
     private static void requirePositive(int maxMessageSize) {

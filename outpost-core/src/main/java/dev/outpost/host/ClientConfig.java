@@ -55,6 +55,7 @@ public final class ClientConfig {
     private final String loggerName;
     private final boolean managed;
     private final boolean autoMtls;
+    private final boolean multiplexBroker;
     private final Checksum checksum;
 
     private ClientConfig(Builder builder) {
@@ -88,6 +89,7 @@ public final class ClientConfig {
         this.loggerName = builder.loggerName != null ? builder.loggerName : "outpost.plugin." + name;
         this.managed = builder.managed;
         this.autoMtls = builder.autoMtls;
+        this.multiplexBroker = builder.multiplexBroker;
         this.checksum = builder.checksum;
     }
 
@@ -224,6 +226,14 @@ public final class ClientConfig {
         return autoMtls;
     }
 
+    /**
+     * Whether the host asks for go-plugin's broker multiplexing (go-plugin 1.6+): one connection to the
+     * plugin's socket carries the main connection and every brokered one. Off by default, as in go-plugin.
+     */
+    public boolean multiplexBroker() {
+        return multiplexBroker;
+    }
+
     /** The checksum the executable must have before it is launched, if one was set. */
     public Optional<Checksum> checksum() {
         return Optional.ofNullable(checksum);
@@ -297,6 +307,7 @@ public final class ClientConfig {
         private String loggerName;
         private boolean managed = true;
         private boolean autoMtls;
+        private boolean multiplexBroker;
         private Checksum checksum;
 
         private Builder() {
@@ -529,6 +540,19 @@ public final class ClientConfig {
          */
         public Builder autoMtls(boolean autoMtls) {
             this.autoMtls = autoMtls;
+            return this;
+        }
+
+        /**
+         * Ask for go-plugin's broker multiplexing (go-plugin's {@code GRPCBrokerMultiplex}, default false):
+         * the host sets {@code PLUGIN_MULTIPLEX_GRPC=true} and opens a single connection to the plugin's
+         * socket, a yamux session whose streams carry the main gRPC connection and every brokered one
+         * (callbacks), under AutoMTLS each over its own TLS session; the host listens on no socket. A
+         * plugin that does not answer {@code true} in its handshake (go-plugin before 1.6, most plugins in
+         * other languages) fails the start, saying so. Not available with {@link PluginClient#reattach}.
+         */
+        public Builder multiplexBroker(boolean multiplexBroker) {
+            this.multiplexBroker = multiplexBroker;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.outpost.host;
 
 import dev.outpost.PluginUnavailableException;
+import dev.outpost.internal.yamux.YamuxException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -57,11 +58,18 @@ final class PluginCalls implements ClientInterceptor {
         switch (status.getCode()) {
             case UNAVAILABLE, INTERNAL -> {
                 PluginExit result = awaitExitBriefly();
+                // A multiplexed connection's failure says more than gRPC's "io exception".
+                YamuxException yamux = yamuxCause(status.getCause());
                 if (result != null && !closing.getAsBoolean()) {
                     String message = "plugin '" + name + "' (pid " + result.pid() + ") " + result.describe()
-                            + " during " + method.getFullMethodName();
+                            + " during " + method.getFullMethodName()
+                            + (yamux != null ? "; its multiplexed connection had ended: " + yamux.getMessage() : "");
                     return Status.UNAVAILABLE.withDescription(message)
                             .withCause(new PluginUnavailableException(name, message, status.asRuntimeException()));
+                }
+                if (yamux != null) {
+                    return Status.UNAVAILABLE.withDescription(yamux.getMessage() + " (during "
+                            + method.getFullMethodName() + ")").withCause(status.asRuntimeException());
                 }
                 return status;
             }
@@ -79,6 +87,15 @@ final class PluginCalls implements ClientInterceptor {
                 return status;
             }
         }
+    }
+
+    private static YamuxException yamuxCause(Throwable error) {
+        for (Throwable cause = error; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof YamuxException yamux) {
+                return yamux;
+            }
+        }
+        return null;
     }
 
     /** The socket closes a moment before the exit is reaped; wait that moment. */

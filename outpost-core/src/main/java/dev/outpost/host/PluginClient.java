@@ -4,9 +4,11 @@ import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.DefaultDeadline;
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.Multiplexer;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
 import dev.outpost.grpc.UnixSocketDir;
+import dev.outpost.internal.yamux.YamuxDialAddress;
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.wire.AutoMtls;
@@ -14,12 +16,12 @@ import dev.outpost.wire.PluginEnv;
 import dev.outpost.wire.HandshakeException;
 import dev.outpost.wire.HandshakeLine;
 import dev.outpost.wire.Network;
-import dev.outpost.wire.ProtocolVersions;
 import dev.outpost.wire.proto.ConnInfo;
 import dev.outpost.wire.proto.Empty;
 import dev.outpost.wire.proto.GRPCBrokerGrpc;
 import dev.outpost.wire.proto.GRPCControllerGrpc;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -29,6 +31,8 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
@@ -80,6 +84,8 @@ public final class PluginClient implements AutoCloseable {
     private final Map<String, GrpcPlugin<?>> plugins;
     private final ManagedChannel channel;
     private final GrpcBroker broker;
+    /** The one connection of a multiplexed plugin, else null. */
+    private final Multiplexer mux;
     private final CompletableFuture<PluginExit> exit;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -111,14 +117,27 @@ public final class PluginClient implements AutoCloseable {
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
         this.tls = tls;
-        this.channel = Transport.channel(Transport.address(handshake.network(), handshake.address()), tls,
-                config.maxMessageSize(),
-                // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
-                new DefaultDeadline(config.callTimeout()),
-                new PluginCalls(name, exit, closing::get, config.maxMessageSize()));
-        UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
-        this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
-                GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize());
+        SocketAddress address = Transport.address(handshake.network(), handshake.address());
+        // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
+        ClientInterceptor[] interceptors = {new DefaultDeadline(config.callTimeout()),
+                new PluginCalls(name, exit, closing::get, config.maxMessageSize())};
+        if (config.multiplexBroker()) {
+            try {
+                this.mux = Multiplexer.connect(address, "plugin '" + name + "'");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+            this.channel = mux.channel("plugin '" + name + "'", YamuxDialAddress.Gate.OPEN, tls,
+                    config.maxMessageSize(), interceptors);
+            this.broker = GrpcBroker.multiplexed(name, mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
+                    config.maxMessageSize());
+        } else {
+            this.mux = null;
+            this.channel = Transport.channel(address, tls, config.maxMessageSize(), interceptors);
+            UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
+            this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
+                    GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize());
+        }
         openBrokerStream();
         this.stdio = StdioStream.open(channel, name, output, config);
     }
@@ -136,8 +155,7 @@ public final class PluginClient implements AutoCloseable {
         }
         PluginOutput output = PluginOutput.of(config);
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        PluginProcess process = PluginProcess.launch(config, output, PluginOutput.stdoutLogger(config), identity == null ? Map.of()
-                : Map.of(PluginEnv.CLIENT_CERT, identity.certificatePem()));
+        PluginProcess process = PluginProcess.launch(config, output, PluginOutput.stdoutLogger(config), identity);
         String line = process.awaitHandshake(config.startTimeout());
         HandshakeLine handshake;
         try {
@@ -175,8 +193,7 @@ public final class PluginClient implements AutoCloseable {
         try {
             client.checkHealth(startHealthTimeout(config));
         } catch (PluginUnavailableException e) {
-            client.channel.shutdownNow();
-            client.broker.close();
+            client.disconnect();
             throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
                     + " but does not answer its health check: " + e.getMessage(), e);
         }
@@ -201,6 +218,11 @@ public final class PluginClient implements AutoCloseable {
                     + "certificates exist only in the two processes that made them; reattach with a config "
                     + "without autoMtls(true), to a plugin started without it", List.of(), null);
         }
+        if (config.multiplexBroker()) {
+            // As go-plugin: a multiplexed plugin takes one connection, which its first host already has.
+            throw new PluginStartException(name, "plugin '" + name + "': gRPC broker multiplexing is not supported "
+                    + "with reattach; reattach with a config without multiplexBroker(true)", List.of(), null);
+        }
         ProcessHandle handle = ProcessHandle.of(reattach.pid()).filter(ProcessHandle::isAlive)
                 .orElseThrow(() -> new PluginStartException(name, "plugin '" + name + "': reattachment process "
                         + reattach.pid() + " not found", List.of(), null));
@@ -215,8 +237,7 @@ public final class PluginClient implements AutoCloseable {
         try {
             client.checkHealth(HEALTH_TIMEOUT);
         } catch (PluginUnavailableException e) {
-            client.channel.shutdownNow();
-            client.broker.close();
+            client.disconnect();
             throw new PluginStartException(name, "plugin '" + name + "': cannot reattach to pid " + reattach.pid()
                     + " at " + reattach.network().wireName() + ":" + reattach.address() + ": " + e.getMessage(),
                     List.of(), e);
@@ -252,20 +273,10 @@ public final class PluginClient implements AutoCloseable {
                     List.of(), null);
         }
         UnixSocketDir sockets = HostSockets.create(config, "plugin '" + name + "' (in-process)");
-        Map<String, String> env = new HashMap<>();
-        env.put(config.handshake().magicCookieKey(), config.handshake().magicCookieValue());
-        env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
-        env.put(PluginEnv.UNIX_SOCKET_DIR, sockets.path().toString());
-        config.unixSocketGroup().ifPresent(group -> env.put(PluginEnv.UNIX_SOCKET_GROUP, group));
-        env.put(PluginEnv.MIN_PORT, Integer.toString(config.minPort()));
-        env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        if (identity != null) {
-            env.put(PluginEnv.CLIENT_CERT, identity.certificatePem());
-        }
         PluginServer server;
         try {
-            server = PluginServer.start(plugin, env);
+            server = PluginServer.start(plugin, HostEnv.of(config, sockets, identity));
         } catch (IOException | RuntimeException e) {
             sockets.close();
             throw new PluginStartException(name, "plugin '" + name + "' (in-process) cannot start its server: "
@@ -304,8 +315,7 @@ public final class PluginClient implements AutoCloseable {
             client.checkHealth(startHealthTimeout(config));
         } catch (PluginUnavailableException e) {
             client.closing.set(true);
-            client.channel.shutdownNow();
-            client.broker.close();
+            client.disconnect();
             throw failure.apply("does not answer its health check: " + e.getMessage(), e);
         }
         client.manage();
@@ -324,6 +334,13 @@ public final class PluginClient implements AutoCloseable {
             return "speaks protocol version " + handshake.appVersion() + ", but the host speaks "
                     + config.versionedPlugins().keySet() + "; update the plugin or the host";
         }
+        if (config.multiplexBroker() && !handshake.multiplex().orElse(false)) {
+            // go-plugin's words first, then what they mean.
+            return "does not support gRPC broker multiplexing, which the host requested (multiplexBroker): "
+                    + (handshake.multiplex().isEmpty() ? "its handshake has no 7th field (go-plugin plugins support "
+                    + "multiplexing from v1.6.0 on: rebuild the plugin with a newer go-plugin)"
+                    : "its handshake answered false") + "; handshake: " + handshake.format();
+        }
         if (HandshakeLine.NETRPC.equals(handshake.protocol())) {
             return "speaks netrpc (Go's net/rpc), which Outpost does not support; the plugin must serve gRPC "
                     + "(for go-plugin: set GRPCServer in its ServeConfig)";
@@ -331,8 +348,10 @@ public final class PluginClient implements AutoCloseable {
         if (!HandshakeLine.GRPC.equals(handshake.protocol())) {
             return "speaks unsupported protocol \"" + handshake.protocol() + "\"; Outpost supports [grpc]";
         }
-        if (handshake.multiplex().orElse(false)) {
-            return "announced gRPC broker multiplexing, which the host did not ask for";
+        if (!config.multiplexBroker() && handshake.multiplex().isPresent()) {
+            // Only a plugin that read PLUGIN_MULTIPLEX_GRPC, which this host did not set, prints a 7th field.
+            return "answered gRPC broker multiplexing (a 7th handshake field), which the host did not ask for; "
+                    + "handshake: " + handshake.format();
         }
         return null;
     }
@@ -490,6 +509,9 @@ public final class PluginClient implements AutoCloseable {
                 requestShutdown();
             }
             channel.shutdownNow();
+            if (mux != null) {
+                mux.close();
+            }
             if (process != null) {
                 PluginExit result = process.stop(config.gracefulTimeout());
                 LOG.debug("plugin '{}' stopped: {}", name, result == null ? "still running" : result.describe());
@@ -503,6 +525,15 @@ public final class PluginClient implements AutoCloseable {
             removeLeftoverSocket();
         } finally {
             closed.complete(null);
+        }
+    }
+
+    /** Drops the connection and the broker without a word to the plugin: a start that failed. */
+    private void disconnect() {
+        channel.shutdownNow();
+        broker.close();
+        if (mux != null) {
+            mux.close();
         }
     }
 

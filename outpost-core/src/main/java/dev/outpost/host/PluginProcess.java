@@ -1,10 +1,9 @@
 package dev.outpost.host;
 
 import dev.outpost.grpc.Transport;
+import dev.outpost.wire.AutoMtls;
 import dev.outpost.grpc.UnixSocketDir;
 import dev.outpost.wire.LineSplitter;
-import dev.outpost.wire.PluginEnv;
-import dev.outpost.wire.ProtocolVersions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -82,11 +81,11 @@ final class PluginProcess {
     }
 
     /**
-     * Launches the plugin's command with the go-plugin environment plus {@code extraEnv}, after
-     * verifying its checksum if the config has one.
+     * Launches the plugin's command with the go-plugin environment ({@code identity}: the host's AutoMTLS
+     * identity, or null), after verifying its checksum if the config has one.
      */
     static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger,
-                                Map<String, String> extraEnv) {
+                                AutoMtls.Identity identity) {
         // A short private directory for the plugin's sockets: go-plugin >= 1.5 and Outpost plugins listen
         // inside it, and the host removes it even after a SIGKILL.
         UnixSocketDir sockets = HostSockets.create(config, "plugin '" + config.name() + "'");
@@ -112,13 +111,7 @@ final class PluginProcess {
             env.clear();
         }
         env.putAll(config.env());
-        env.put(config.handshake().magicCookieKey(), config.handshake().magicCookieValue());
-        env.put(PluginEnv.MIN_PORT, Integer.toString(config.minPort()));
-        env.put(PluginEnv.MAX_PORT, Integer.toString(config.maxPort()));
-        env.put(PluginEnv.PROTOCOL_VERSIONS, ProtocolVersions.format(config.versionedPlugins().keySet()));
-        env.put(PluginEnv.UNIX_SOCKET_DIR, sockets.path().toString());
-        config.unixSocketGroup().ifPresent(group -> env.put(PluginEnv.UNIX_SOCKET_GROUP, group));
-        env.putAll(extraEnv);
+        env.putAll(HostEnv.of(config, sockets, identity));
         String instance = java.util.UUID.randomUUID().toString();
         env.put(INSTANCE_ENV, instance);
         config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));

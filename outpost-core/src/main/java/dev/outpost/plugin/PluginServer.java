@@ -2,6 +2,7 @@ package dev.outpost.plugin;
 
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.Multiplexer;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
 import dev.outpost.grpc.UnixSocketDir;
@@ -69,18 +70,20 @@ public final class PluginServer implements AutoCloseable {
     private final UnixSocketDir sockets;
     private final GrpcBroker broker;
     private final StdioCapture stdio;
+    private final Multiplexer mux;
     private final long graceMillis;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, GrpcBroker broker,
-                         StdioCapture stdio, long graceMillis) {
+                         StdioCapture stdio, Multiplexer mux, long graceMillis) {
         this.server = server;
         this.handshake = handshake;
         this.sockets = sockets;
         this.broker = broker;
         this.stdio = stdio;
+        this.mux = mux;
         this.graceMillis = graceMillis;
     }
 
@@ -153,7 +156,6 @@ public final class PluginServer implements AutoCloseable {
 
     private static PluginServer start(ServeConfig config, Map<String, String> env, int version,
                                       UnixSocketDir sockets) throws IOException {
-        Map<String, GrpcPlugin<?>> plugins = config.versionedPlugins().get(version);
         SocketAddress listenAddress = sockets != null ? nextSocket(sockets, "plugin-") : null;
         AutoMtls.Identity identity = null;
         MutualTls tls = null;
@@ -169,8 +171,31 @@ public final class PluginServer implements AutoCloseable {
                         + e.getMessage(), e);
             }
         }
-        GrpcBroker broker = new GrpcBroker("plugin", brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
+        // The host asked for multiplexing: one connection, whose streams are the main connection and every
+        // brokered one. Any other non-empty value is still answered "true" (this plugin can), as go-plugin does.
+        Multiplexer mux = null;
+        if (multiplexRequested(env.get(PluginEnv.MULTIPLEX_GRPC))) {
+            mux = sockets != null ? Multiplexer.listen(listenAddress, "the host")
+                    : listenTcp(env, address -> Multiplexer.listen(address, "the host"));
+        }
+        GrpcBroker broker = mux != null
+                ? GrpcBroker.multiplexed("plugin", mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize())
+                : new GrpcBroker("plugin", brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
                 config.maxMessageSize());
+        try {
+            return start(config, env, version, sockets, listenAddress, identity, tls, mux, broker);
+        } catch (IOException | RuntimeException e) {
+            if (mux != null) {
+                mux.close();
+            }
+            throw e;
+        }
+    }
+
+    private static PluginServer start(ServeConfig config, Map<String, String> env, int version, UnixSocketDir sockets,
+                                      SocketAddress listenAddress, AutoMtls.Identity identity, MutualTls tls,
+                                      Multiplexer mux, GrpcBroker broker) throws IOException {
+        Map<String, GrpcPlugin<?>> plugins = config.versionedPlugins().get(version);
         StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err));
 
@@ -207,7 +232,16 @@ public final class PluginServer implements AutoCloseable {
 
         Server server;
         HandshakeLine line;
-        if (sockets != null) {
+        if (mux != null) {
+            server = mux.server(null, services, tls, config.maxMessageSize());
+            SocketAddress bound = mux.listenAddress();
+            if (bound instanceof DomainSocketAddress unix) {
+                sockets.restrict(Path.of(unix.path()));
+                line = HandshakeLine.grpc(version, Network.UNIX, unix.path());
+            } else {
+                line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + ((InetSocketAddress) bound).getPort());
+            }
+        } else if (sockets != null) {
             server = Transport.server(listenAddress, services, tls, config.maxMessageSize());
             Path socket = Path.of(((DomainSocketAddress) listenAddress).path());
             try {
@@ -218,21 +252,33 @@ public final class PluginServer implements AutoCloseable {
             }
             line = HandshakeLine.grpc(version, Network.UNIX, socket.toString());
         } else {
-            server = listenTcp(env, services, tls, config.maxMessageSize());
+            server = listenTcp(env, address -> Transport.server(address, services, tls, config.maxMessageSize()));
             int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
             line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + port);
         }
         if (identity != null) {
             line = line.withServerCert(identity.certificateDer());
         }
-        if (env.containsKey(PluginEnv.MULTIPLEX_GRPC) && !env.get(PluginEnv.MULTIPLEX_GRPC).isEmpty()) {
-            // Answer "false" so a multiplexing host fails with its clearest message.
+        String multiplex = env.get(PluginEnv.MULTIPLEX_GRPC);
+        if (multiplex != null && !multiplex.isEmpty()) {
+            // The 7th field only for a host that announced it reads one (older hosts split the line in six).
             line = new HandshakeLine(line.coreVersion(), line.appVersion(), line.network(), line.address(),
-                    line.protocol(), line.serverCert(), Optional.of(false));
+                    line.protocol(), line.serverCert(), Optional.of(true));
         }
-        PluginServer plugin = new PluginServer(server, line, sockets, broker, stdio,
+        PluginServer plugin = new PluginServer(server, line, sockets, broker, stdio, mux,
                 config.shutdownGrace().toMillis());
         self[0] = plugin;
+        if (mux != null) {
+            // The host's one connection is the plugin's life, as in go-plugin: when it ends, so does the plugin.
+            mux.onClose().whenComplete((ignored, error) -> {
+                if (error != null && !plugin.stopping.get()) {
+                    LOG.warn("multiplexed connection ended, shutting down", "error", error.getMessage());
+                }
+                Thread stopper = new Thread(plugin::close, "outpost-shutdown");
+                stopper.setDaemon(true);
+                stopper.start();
+            });
+        }
         LOG.debug("plugin address", "network", line.network().wireName(), "address", line.address());
         return plugin;
     }
@@ -282,6 +328,9 @@ public final class PluginServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
+            if (mux != null) {
+                mux.close();
+            }
             closeQuietly(sockets);
             // Completed before the latch opens: whoever returns from close() or awaitTermination() sees it.
             terminated.complete(null);
@@ -343,8 +392,14 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
-    private static Server listenTcp(Map<String, String> env, List<ServerServiceDefinition> services, MutualTls tls,
-                                    int maxMessageSize) throws IOException {
+    /** Something that listens on a TCP address: a gRPC server, or the multiplexed connection's listener. */
+    @FunctionalInterface
+    private interface TcpListener<T> {
+        T listen(InetSocketAddress address) throws IOException;
+    }
+
+    /** The first port of {@code PLUGIN_MIN_PORT}..{@code PLUGIN_MAX_PORT} that {@code listener} can bind. */
+    private static <T> T listenTcp(Map<String, String> env, TcpListener<T> listener) throws IOException {
         int min = parsePort(env, PluginEnv.MIN_PORT);
         int max = parsePort(env, PluginEnv.MAX_PORT);
         if (min > max) {
@@ -354,7 +409,7 @@ public final class PluginServer implements AutoCloseable {
         IOException last = null;
         for (int port = min; port <= max; port++) {
             try {
-                return Transport.server(new InetSocketAddress("127.0.0.1", port), services, tls, maxMessageSize);
+                return listener.listen(new InetSocketAddress("127.0.0.1", port));
             } catch (IOException e) {
                 if (!(e instanceof BindException) && !(e.getCause() instanceof BindException)) {
                     throw e;
@@ -363,6 +418,14 @@ public final class PluginServer implements AutoCloseable {
             }
         }
         throw new IOException("no free TCP port between " + min + " and " + max, last);
+    }
+
+    /** Go's {@code strconv.ParseBool} true, as go-plugin reads {@code PLUGIN_MULTIPLEX_GRPC}. */
+    static boolean multiplexRequested(String value) {
+        return value != null && switch (value) {
+            case "1", "t", "T", "TRUE", "true", "True" -> true;
+            default -> false;
+        };
     }
 
     private static int parsePort(Map<String, String> env, String name) {

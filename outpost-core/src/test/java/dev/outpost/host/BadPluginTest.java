@@ -107,7 +107,7 @@ class BadPluginTest {
             "1|1|unix|/tmp/x.sock|netrpc|;speaks netrpc (Go's net/rpc), which Outpost does not support",
             "1|1|unix|/tmp/x.sock;speaks netrpc",
             "1|1|unix|/tmp/x.sock|thrift|;speaks unsupported protocol \"thrift\"; Outpost supports [grpc]",
-            "1|1|unix|/tmp/x.sock|grpc||true;announced gRPC broker multiplexing",
+            "1|1|unix|/tmp/x.sock|grpc||true;answered gRPC broker multiplexing (a 7th handshake field), which the host did not ask for",
             "1|1|unix|/nonexistent/outpost.sock|grpc|;listens at unix:/nonexistent/outpost.sock but does not answer its health check: UNAVAILABLE"})
     void invalidOrIncompatibleHandshakes(String line, String message) {
         PluginStartException failure = startFails(shell("echo '" + line + "'; exec sleep 600").build());

@@ -19,17 +19,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** A plugin served in this JVM behaves as one in a process: calls, errors, deadlines, callbacks, shutdown. */
+/**
+ * A plugin served in this JVM behaves as one in a process: calls, errors, deadlines, callbacks, shutdown.
+ * {@link MultiplexedClientTest} runs every test again over one multiplexed connection.
+ */
 @ExtendWith(LeakCheck.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InProcessClientTest {
 
-    private static PluginClient plugin;
-    private static Gadget gadget;
+    private PluginClient plugin;
+    private Gadget gadget;
 
-    static ClientConfig.Builder config() {
-        return ClientConfig.builder().name("gadget").handshake(GadgetPlugin.HANDSHAKE).plugin("gadget", Gadget.class);
+    /** Whether the host asks for go-plugin's broker multiplexing. */
+    boolean multiplexed() {
+        return false;
+    }
+
+    ClientConfig.Builder config() {
+        return ClientConfig.builder().name("gadget").handshake(GadgetPlugin.HANDSHAKE).plugin("gadget", Gadget.class)
+                .multiplexBroker(multiplexed());
     }
 
     static ServeConfig serve() {
@@ -38,13 +49,13 @@ class InProcessClientTest {
     }
 
     @BeforeAll
-    static void start() {
+    void start() {
         plugin = PluginClient.inProcess(config().build(), serve());
         gadget = plugin.dispense("gadget", Gadget.class);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         plugin.close();
     }
 
@@ -127,7 +138,7 @@ class InProcessClientTest {
 
     @Test
     void aCookieMismatchFailsTheStartAndLeavesNothing() {
-        ClientConfig wrong = ClientConfig.builder().name("gadget")
+        ClientConfig wrong = ClientConfig.builder().name("gadget").multiplexBroker(multiplexed())
                 .handshake(HandshakeConfig.of(1, "OUTPOST_TEST_GADGET", "other")).plugin("gadget", Gadget.class).build();
         assertThatThrownBy(() -> PluginClient.inProcess(wrong, serve()))
                 .isInstanceOf(PluginStartException.class)
@@ -137,7 +148,7 @@ class InProcessClientTest {
     @Test
     void anIncompatibleVersionFailsTheStartAndStopsTheServer() {
         ClientConfig v2 = ClientConfig.builder().name("gadget").handshake(GadgetPlugin.HANDSHAKE)
-                .plugin(2, "gadget", Gadget.class).build();
+                .multiplexBroker(multiplexed()).plugin(2, "gadget", Gadget.class).build();
         assertThatThrownBy(() -> PluginClient.inProcess(v2, serve()))
                 .isInstanceOf(PluginStartException.class)
                 .hasMessageContaining("plugin 'gadget' (in-process) speaks protocol version 1, but the host speaks [2]");

@@ -80,6 +80,8 @@ public final class YamuxSession {
     private boolean localGoAway;
     private boolean remoteGoAway;
     private boolean ended;
+    /** Why the session ended, for whoever tries to open a stream afterwards; null after a normal close. */
+    private YamuxException endCause;
     private volatile int streamCount;
     private volatile Acceptor acceptor = stream -> false;
     private ChannelHandlerContext ctx;
@@ -198,7 +200,8 @@ public final class YamuxSession {
     /** Gives {@code stream} the next id of this side and sends the opening frame (a window update with SYN). */
     void open(YamuxStream stream) throws YamuxException {
         if (ended) {
-            throw new YamuxException(name + ": the multiplexed connection is closed");
+            throw new YamuxException(endCause != null ? endCause.getMessage()
+                    : name + ": the multiplexed connection is closed", false, endCause);
         }
         if (remoteGoAway) {
             throw new YamuxException(name + ": the peer accepts no new streams (it sent a go-away)");
@@ -410,6 +413,7 @@ public final class YamuxSession {
 
     private void end(YamuxException error) {
         ended = true;
+        endCause = error;
         if (keepAlive != null) {
             keepAlive.cancel(false);
         }
