@@ -2,12 +2,16 @@ package dev.outpost.host;
 
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.UnixSocketDir;
+import dev.outpost.wire.HandshakeLine;
+import dev.outpost.wire.Network;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -81,6 +85,36 @@ final class HostSockets {
                 dir.restrict(Path.of(((DomainSocketAddress) address).path()));
             }
         };
+    }
+
+    /**
+     * Removes the socket file a plugin that is gone left behind, when go-plugin made it: plugins before
+     * go-plugin 1.5 ignore {@code PLUGIN_UNIX_SOCKET_DIR} and listen on {@code plugin<digits>} in their
+     * {@code TMPDIR}, and a killed plugin never removes it. Only that name in that directory: the host
+     * never deletes a path just because a plugin named it. Sockets in the plugin's private directory go
+     * with the directory.
+     */
+    static void removeLeftover(HandshakeLine handshake, ClientConfig config) {
+        if (handshake.network() != Network.UNIX) {
+            return;
+        }
+        Path socket = Path.of(handshake.address()).toAbsolutePath().normalize();
+        String tmp = config.env().get("TMPDIR");
+        if (tmp == null && !config.skipHostEnv()) {
+            tmp = System.getenv("TMPDIR");
+        }
+        Path pluginTemp = Path.of(tmp == null || tmp.isEmpty() ? "/tmp" : tmp).toAbsolutePath().normalize();
+        if (!pluginTemp.equals(socket.getParent()) || !socket.getFileName().toString().matches("plugin\\d+")) {
+            return;
+        }
+        try {
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && Files.readAttributes(socket,
+                    BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                Files.deleteIfExists(socket);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot remove socket {}: {}", socket, e.toString());
+        }
     }
 
     private static PluginStartException failure(ClientConfig config, String message, Throwable cause) {

@@ -165,7 +165,9 @@ public final class PluginClient implements AutoCloseable {
         }
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
-            throw process.failure(incompatibility, null);
+            PluginStartException refused = process.failure(incompatibility, null);
+            HostSockets.removeLeftover(handshake, config); // the process is gone: failure() stopped it
+            throw refused;
         }
         MutualTls tls = null;
         if (identity != null) {
@@ -594,16 +596,8 @@ public final class PluginClient implements AutoCloseable {
 
     /** Plugins killed before they could clean up (and old Go plugins) leave their socket file behind. */
     private void removeLeftoverSocket() {
-        if (handshake.network() != Network.UNIX || !exited()) {
-            return;
-        }
-        Path socket = Path.of(handshake.address());
-        try {
-            if (Files.exists(socket) && !Files.isRegularFile(socket) && !Files.isDirectory(socket)) {
-                Files.deleteIfExists(socket);
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot remove socket {}: {}", socket, e.toString());
+        if (exited()) {
+            HostSockets.removeLeftover(handshake, config);
         }
     }
 
