@@ -15,6 +15,7 @@ import dev.outpost.interop.proto.SumRequest;
 import dev.outpost.interop.proto.SumResponse;
 import dev.outpost.wire.Network;
 import io.grpc.Channel;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -65,7 +66,7 @@ final class KvChecks {
      * (as go-plugin's bidirectional example host does) and stopped once the Put returns; then
      * {@code Get("c")} must be 12 after exactly two Sum calls on the host.
      */
-    static String counter(PluginClient plugin, Channel channel, TlsCheck tls) {
+    static String counter(PluginClient plugin, Channel channel, List<ServerInterceptor> watchers) {
         CounterGrpc.CounterBlockingStub counter = CounterGrpc.newBlockingStub(channel);
         AtomicInteger sums = new AtomicInteger();
         ServerServiceDefinition helper = new AddHelperGrpc.AddHelperImplBase() {
@@ -76,9 +77,7 @@ final class KvChecks {
                 response.onCompleted();
             }
         }.bindService();
-        if (tls != null) {
-            helper = ServerInterceptors.intercept(helper, tls.serverSide());
-        }
+        helper = ServerInterceptors.intercept(helper, watchers);
         List<Integer> ids = new ArrayList<>();
         for (long value : new long[] {5, 7}) {
             int id = plugin.broker().nextId();

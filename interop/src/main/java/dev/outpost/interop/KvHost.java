@@ -11,6 +11,7 @@ import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.PutRequest;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
+import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -30,6 +31,9 @@ import java.util.List;
  *   {@code Get("c")} must be 12 after exactly two {@code Sum} calls;</li>
  *   <li>{@code --automtls}: every call that succeeds, and every callback the plugin makes to the host, must
  *   have run over a TLS session in which the plugin presented the certificate it announced;</li>
+ *   <li>{@code --mux}: go-plugin's broker multiplexing; the plugin must answer {@code true}, and with
+ *   {@code --counter} its calls to the host's {@code AddHelper} must arrive over the host's own connection
+ *   to the plugin's socket, the host listening on no socket (see {@link MuxCheck});</li>
  *   <li>{@code --stdio-test}: the plugin runs with {@code KV_PRINT=1}; after the Put, its stdout line must
  *   reach the host through the stdio service's stdout ({@code syncStdout}) and its stderr line through
  *   its stderr ({@code syncStderr}), each within 5 s;</li>
@@ -45,7 +49,7 @@ import java.util.List;
  *   must fail with UNAVAILABLE saying the plugin exited, and {@link PluginClient#onExit()} must complete
  *   within 5 s, with status 2 when the exit status is known;</li>
  *   <li>{@code --bench N}, {@code --bench-par P}, {@code --cold N}, {@code --crash N}: benchmarks (see
- *   {@link Bench}); with {@code --automtls} only.</li>
+ *   {@link Bench}); with {@code --automtls} and {@code --mux} only.</li>
  * </ul>
  */
 public final class KvHost {
@@ -57,7 +61,7 @@ public final class KvHost {
         System.exit(run(args, System.out, System.err));
     }
 
-    private static final String USAGE = "usage: java-kv-host [--counter] [--automtls] [--stdio-test]"
+    private static final String USAGE = "usage: java-kv-host [--counter] [--automtls] [--mux] [--stdio-test]"
             + " [--socket-dir DIR] [--socket-group GROUP] [--big MB] [--hang-key KEY] [--crash-key KEY]"
             + " [--bench N [--bench-par P[,P...]]] [--cold N] [--crash N] -- CMD [ARGS...]";
 
@@ -65,6 +69,7 @@ public final class KvHost {
     private static final class Options {
         boolean counter;
         boolean autoMtls;
+        boolean mux;
         boolean stdio;
         Path socketDir;
         String socketGroup;
@@ -87,7 +92,7 @@ public final class KvHost {
             problem = "no plugin command after --";
         }
         if (problem == null && options.bench.any() && options.anyCheck()) {
-            problem = "--bench, --cold and --crash combine with --automtls only";
+            problem = "--bench, --cold and --crash combine with --automtls and --mux only";
         }
         if (problem != null) {
             err.println("java-kv-host: " + problem);
@@ -127,6 +132,7 @@ public final class KvHost {
             switch (option) {
                 case "--counter" -> options.counter = true;
                 case "--automtls" -> options.autoMtls = true;
+                case "--mux" -> options.mux = true;
                 case "--stdio-test" -> options.stdio = true;
                 case "--socket-dir" -> options.socketDir = Path.of(args[++i]);
                 case "--socket-group" -> options.socketGroup = args[++i];
@@ -163,7 +169,8 @@ public final class KvHost {
                 .command(options.command)
                 .plugin("kv", GrpcPlugin.client(KVGrpc::newBlockingStub))
                 .plugin("counter", GrpcPlugin.client(CounterGrpc::newBlockingStub))
-                .autoMtls(options.autoMtls);
+                .autoMtls(options.autoMtls)
+                .multiplexBroker(options.mux);
         if (stdio != null) {
             config.env(KvPlugin.PRINT, "1").syncStdout(stdio::stdout).syncStderr(stdio::stderr);
         }
@@ -189,6 +196,7 @@ public final class KvHost {
         String ending;
         try (PluginClient plugin = PluginClient.start(config)) {
             TlsCheck tls = options.autoMtls ? new TlsCheck(plugin) : null;
+            MuxCheck mux = options.mux ? new MuxCheck() : null;
             Channel channel = tls != null ? ClientInterceptors.intercept(plugin.channel(), tls) : plugin.channel();
             if (socketDir != null) {
                 details.add(socketDir.socketInside(plugin));
@@ -203,7 +211,14 @@ public final class KvHost {
                 details.add(stdio.verify());
             }
             if (options.counter) {
-                details.add(KvChecks.counter(plugin, channel, tls));
+                List<ServerInterceptor> watchers = new ArrayList<>();
+                if (tls != null) {
+                    watchers.add(tls.serverSide());
+                }
+                if (mux != null) {
+                    watchers.add(mux);
+                }
+                details.add(KvChecks.counter(plugin, channel, watchers));
             }
             if (options.bigMebibytes > 0) {
                 details.add(KvChecks.big(channel, options.bigMebibytes));
@@ -213,6 +228,9 @@ public final class KvHost {
             }
             if (tls != null) {
                 details.add(tls.verify(options.counter ? 2 : 0));
+            }
+            if (mux != null) {
+                details.add(mux.verify(plugin, options.counter ? 2 : 0));
             }
             if (options.crashKey != null) {
                 details.add(KvChecks.crash(plugin, channel, options.crashKey));
