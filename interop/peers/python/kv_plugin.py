@@ -13,8 +13,9 @@ broker announcements arrive on plugin.GRPCBroker/StartStream and are kept as go-
 
 Environment read: BASIC_PLUGIN, PLUGIN_PROTOCOL_VERSIONS, PLUGIN_UNIX_SOCKET_DIR, PLUGIN_MIN_PORT,
 PLUGIN_MAX_PORT, PLUGIN_CLIENT_CERT (AutoMTLS), PLUGIN_MULTIPLEX_GRPC (answered "false": no
-multiplexing), KV_PLUGIN_TCP=1 to listen on 127.0.0.1 TCP instead of a Unix socket, and the
-contracts shared with the Go and Java KV plugins:
+multiplexing), KV_PLUGIN_TCP=1 to listen on 127.0.0.1 TCP instead of a Unix socket,
+KV_PLUGIN_MINIMAL=1 to serve only what go-plugin's own Python example did up to v1.8.0 (health and
+proto.KV: no controller, stdio or broker), and the contracts shared with the Go and Java KV plugins:
   KV_CRASH_ON=<key>  a Get of that key exits the process with status 2 mid-call;
   KV_HANG_ON=<key>   a Get of that key blocks until the call is cancelled;
   KV_PRINT=1         each Put writes "kv-print stdout: put key=<key> bytes=<n>" to the process's
@@ -410,11 +411,12 @@ def main():
     kv, counter, health, controller, stdio, broker = make_servicers(
         lifecycle, BrokerAnnouncements(), client_tls)
     kv_pb2_grpc.add_KVServicer_to_server(kv, server)
-    counter_pb2_grpc.add_CounterServicer_to_server(counter, server)
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    go_plugin_pb2_grpc.add_GRPCControllerServicer_to_server(controller, server)
-    go_plugin_pb2_grpc.add_GRPCStdioServicer_to_server(stdio, server)
-    go_plugin_pb2_grpc.add_GRPCBrokerServicer_to_server(broker, server)
+    if os.environ.get("KV_PLUGIN_MINIMAL") != "1":
+        counter_pb2_grpc.add_CounterServicer_to_server(counter, server)
+        go_plugin_pb2_grpc.add_GRPCControllerServicer_to_server(controller, server)
+        go_plugin_pb2_grpc.add_GRPCStdioServicer_to_server(stdio, server)
+        go_plugin_pb2_grpc.add_GRPCBrokerServicer_to_server(broker, server)
 
     temp_dir = None
     socket_path = None

@@ -61,11 +61,38 @@ class OutpostCheckIT {
     }
 
     @Test
+    void multiplexingIsAnOptionalCheckThatGoPluginsFromV16AndJavaPluginsPass() throws Exception {
+        Peers.buildWithV18();
+        for (String plugin : List.of(Peers.go18Plugin(), Peers.javaPlugin())) {
+            Peers.Result result = check("--", plugin);
+            assertThat(result.exitCode()).as(result.stdout()).isZero();
+            assertThat(result.stdout()).containsPattern("\\[PASS\\] broker multiplexing \\(optional\\) +answered true");
+        }
+        Peers.Result old = check("--", Peers.goPlugin());
+        assertThat(old.exitCode()).as("optional: the plugin still conforms").isZero();
+        assertThat(old.stdout()).containsPattern("\\[WARN\\] broker multiplexing \\(optional\\) +does not support gRPC "
+                + "broker multiplexing, which the host requested \\(multiplexBroker\\): its handshake has no 7th field");
+    }
+
+    @Test
+    void aPluginWithoutControllerIsAWarningAndIsKilledAsGoPluginDoes() throws Exception {
+        // As go-plugin's own Python example up to v1.8.0: health and KV only.
+        Peers.Result result = Peers.run(List.of(Peers.INTEROP.resolve("../outpost").normalize().toString(), "check",
+                "--", Peers.pythonPlugin()), Map.of("KV_PLUGIN_MINIMAL", "1"), 180);
+        assertThat(result.exitCode()).as(result.stdout()).isZero();
+        assertThat(result.stdout()).containsPattern("\\[WARN\\] controller shutdown \\(optional\\) +no "
+                + "plugin.GRPCController service: go-plugin hosts wait 2 s for such a plugin, then kill it; it .* after "
+                + "\\d+ ms").contains("[WARN] stdio service (optional)", "[WARN] broker (optional)")
+                .endsWith("PASS: every required check passed\n");
+    }
+
+    @Test
     void aPluginThatExitsBeforeItsHandshakeFails() throws Exception {
         Peers.Result result = check("--", "sh", "-c", "echo 'no config' >&2; exit 3");
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.stdout()).contains("[FAIL] handshake", "exited with status 3 before its handshake",
-                "no config", "[SKIP] controller shutdown").endsWith("FAIL: a required check failed\n");
+                "no config", "[SKIP] controller shutdown", "[SKIP] broker multiplexing")
+                .endsWith("FAIL: a required check failed\n");
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.outpost.host.PluginExit;
 import dev.outpost.host.PluginStartException;
 import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.HandshakeLine;
+import dev.outpost.wire.proto.Empty;
+import dev.outpost.wire.proto.GRPCControllerGrpc;
 import dev.outpost.wire.proto.GRPCStdioGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -66,7 +68,7 @@ final class PluginCheck {
             }
             for (String skipped : List.of("protocol version", "network", "health service", "stdio service", "broker",
                     "start time", "memory (RSS)", "latency (health check)", "controller shutdown",
-                    "exits when the host disappears")) {
+                    "exits when the host disappears", "broker multiplexing")) {
                 checks.add(Check.skip(skipped, false, "the plugin did not start"));
             }
             return checks;
@@ -97,7 +99,28 @@ final class PluginCheck {
             checks.add(shutdown(plugin));
         }
         checks.add(orphan());
+        checks.add(multiplexing());
         return checks;
+    }
+
+    /**
+     * Starts the plugin again, asking for go-plugin's broker multiplexing (go-plugin 1.6+ hosts'
+     * {@code GRPCBrokerMultiplex}, which Vault sets for its container plugins): it must answer true and
+     * serve gRPC over the one connection. Optional: most plugins do not, and most hosts do not ask.
+     */
+    private Check multiplexing() {
+        String name = "broker multiplexing";
+        try (PluginClient plugin = PluginClient.start(config(command, handshake, versions).autoMtls(autoMtls)
+                .multiplexBroker(true).build())) {
+            plugin.ping();
+            return Check.pass(name, false, "answered true; health checked over a stream of its one multiplexed "
+                    + "connection");
+        } catch (PluginStartException | PluginUnavailableException e) {
+            String message = e.getMessage();
+            int reason = message.indexOf("does not support gRPC broker multiplexing");
+            return Check.fail(name, false, (reason >= 0 ? message.substring(reason) : message).lines().findFirst()
+                    .orElse(message));
+        }
     }
 
     private static Check health(PluginClient plugin) {
@@ -157,17 +180,35 @@ final class PluginCheck {
                 + micros[micros.length * 99 / 100] + " µs over " + LATENCY_PROBES + " calls");
     }
 
+    /**
+     * Asks the plugin to shut down through {@code plugin.GRPCController}, as a go-plugin host does, and
+     * times its exit. A plugin without the service is a warning, not a failure: go-plugin hosts accept
+     * it (they wait 2 s, then kill it), and so does this check.
+     */
     private static Check shutdown(PluginClient plugin) {
+        String name = "controller shutdown";
         long started = System.nanoTime();
+        Status.Code answer = Status.Code.OK;
+        try {
+            GRPCControllerGrpc.newBlockingStub(plugin.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .shutdown(Empty.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            // Go plugins stop serving before their answer leaves: UNAVAILABLE is a clean shutdown.
+            answer = e.getStatus().getCode();
+        }
         plugin.close();
         long millis = (System.nanoTime() - started) / 1_000_000;
         PluginExit exit = plugin.onExit().join();
+        if (answer == Status.Code.UNIMPLEMENTED) {
+            return Check.fail(name, false, "no plugin.GRPCController service: go-plugin hosts wait 2 s for such a "
+                    + "plugin, then kill it; it " + exit.describe() + " after " + millis + " ms");
+        }
         if (exit.clean() && millis < 2000) {
-            return Check.pass("controller shutdown", true, "exited with status 0 " + millis + " ms after "
+            return Check.pass(name, true, "exited with status 0 " + millis + " ms after "
                     + "GRPCController.Shutdown");
         }
-        return Check.fail("controller shutdown", true, "after GRPCController.Shutdown it " + exit.describe() + " after "
-                + millis + " ms" + (millis >= 2000 ? " (it had to be signalled)" : ""));
+        return Check.fail(name, true, "after GRPCController.Shutdown (" + answer + ") it " + exit.describe()
+                + " after " + millis + " ms" + (millis >= 2000 ? " (it had to be signalled)" : ""));
     }
 
     /**
