@@ -49,6 +49,20 @@ class PluginServerTest {
     }
 
     @Test
+    void aPluginStartedThroughAShellExitsWhenTheHostAboveTheShellIsKilled() throws Exception {
+        Process host = startHost("wait-shell");
+        String[] announced = readAnnouncement(host);
+        ProcessHandle shell = ProcessHandle.of(Long.parseLong(announced[1])).orElseThrow();
+        ProcessHandle plugin = shell.children().findFirst().orElseThrow();
+        host.destroyForcibly();
+        // The shell lives on, now an orphan itself: the plugin must look past it.
+        assertThat(plugin.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
+        assertThat(shell.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
+        host.waitFor();
+        UnixSocketDir.deleteRecursively(Path.of(announced[2]).getParent());
+    }
+
+    @Test
     void aHostThatExitsWithoutClosingItsPluginStillStopsIt() throws Exception {
         Process host = startHost("exit");
         String[] announced = readAnnouncement(host);
