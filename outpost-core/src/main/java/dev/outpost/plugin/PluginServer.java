@@ -27,12 +27,10 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -145,63 +143,103 @@ public final class PluginServer implements AutoCloseable {
         List<Integer> hostVersions = ProtocolVersions.parse(env.get(PluginEnv.PROTOCOL_VERSIONS),
                 item -> LOG.warn("host sent an invalid protocol version", "version", item));
         int version = ProtocolVersions.negotiate(config.versionedPlugins().keySet(), hostVersions);
-        UnixSocketDir sockets = config.network() == Network.UNIX ? socketDir(env) : null;
+        UnixSocketDir sockets = config.network() == Network.UNIX ? PluginSockets.socketDir(env) : null;
+        Multiplexer mux = null;
+        Server server = null;
         try {
-            return start(config, env, version, sockets);
+            AutoMtls.Identity identity = null;
+            MutualTls tls = null;
+            String hostCertificate = env.get(PluginEnv.CLIENT_CERT);
+            if (hostCertificate != null && !hostCertificate.isEmpty()) {
+                // The host asked for AutoMTLS: trust exactly its certificate, answer with our own.
+                identity = AutoMtls.generate();
+                tls = MutualTls.of(identity, hostCertificate(hostCertificate), "host");
+            }
+            SocketAddress socket = sockets != null ? PluginSockets.next(sockets, "plugin-") : null;
+            // Multiplexed, one connection carries the main gRPC connection and every brokered one.
+            if (PluginSockets.multiplexRequested(env.get(PluginEnv.MULTIPLEX_GRPC))) {
+                mux = socket != null ? Multiplexer.listen(socket, "the host")
+                        : PluginSockets.listenTcp(env, address -> Multiplexer.listen(address, "the host"));
+            }
+            int maxMessageSize = config.maxMessageSize();
+            GrpcBroker broker = mux != null
+                    ? GrpcBroker.multiplexed("plugin", mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, maxMessageSize)
+                    : new GrpcBroker("plugin", PluginSockets.brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT,
+                    tls, maxMessageSize);
+            StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
+                    new FileOutputStream(FileDescriptor.err));
+            CompletableFuture<PluginServer> self = new CompletableFuture<>();
+            List<ServerServiceDefinition> services = services(config.versionedPlugins().get(version), broker, stdio,
+                    () -> self.join().closeInBackground());
+            MutualTls serverTls = tls;
+            SocketAddress listening;
+            if (mux != null) {
+                server = mux.server(null, services, tls, maxMessageSize);
+                listening = mux.listenAddress();
+            } else if (socket != null) {
+                server = Transport.server(socket, services, tls, maxMessageSize);
+                listening = socket;
+            } else {
+                server = PluginSockets.listenTcp(env, address -> Transport.server(address, services, serverTls,
+                        maxMessageSize));
+                listening = server.getListenSockets().get(0);
+            }
+            HandshakeLine line;
+            if (listening instanceof DomainSocketAddress unix) {
+                sockets.restrict(Path.of(unix.path()));
+                line = HandshakeLine.grpc(version, Network.UNIX, unix.path());
+            } else {
+                line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + ((InetSocketAddress) listening).getPort());
+            }
+            if (identity != null) {
+                line = line.withServerCert(identity.certificateDer());
+            }
+            String multiplex = env.get(PluginEnv.MULTIPLEX_GRPC);
+            if (multiplex != null && !multiplex.isEmpty()) {
+                // This plugin can multiplex; the 7th field goes only to a host that announced it reads one
+                // (older hosts split the line in six). Any non-empty value is answered so, as go-plugin does.
+                line = new HandshakeLine(line.coreVersion(), line.appVersion(), line.network(), line.address(),
+                        line.protocol(), line.serverCert(), Optional.of(true));
+            }
+            PluginServer plugin = new PluginServer(server, line, sockets, broker, stdio, mux,
+                    config.shutdownGrace().toMillis());
+            self.complete(plugin);
+            if (mux != null) {
+                // The host's one connection is the plugin's life, as in go-plugin: when it ends, so does the plugin.
+                mux.onClose().whenComplete((ignored, error) -> {
+                    if (error != null && !plugin.stopping.get()) {
+                        LOG.warn("multiplexed connection ended, shutting down", "error", error.getMessage());
+                    }
+                    plugin.closeInBackground();
+                });
+            }
+            LOG.debug("plugin address", "network", line.network().wireName(), "address", line.address());
+            return plugin;
         } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.shutdownNow();
+            }
+            if (mux != null) {
+                mux.close();
+            }
             closeQuietly(sockets);
             throw e;
         }
     }
 
-    private static PluginServer start(ServeConfig config, Map<String, String> env, int version,
-                                      UnixSocketDir sockets) throws IOException {
-        SocketAddress listenAddress = sockets != null ? nextSocket(sockets, "plugin-") : null;
-        AutoMtls.Identity identity = null;
-        MutualTls tls = null;
-        String hostCertificate = env.get(PluginEnv.CLIENT_CERT);
-        if (hostCertificate != null && !hostCertificate.isEmpty()) {
-            try {
-                // The host asked for AutoMTLS: trust exactly its certificate, answer with our own.
-                X509Certificate host = AutoMtls.parsePem(hostCertificate);
-                identity = AutoMtls.generate();
-                tls = MutualTls.of(identity, host, "host");
-            } catch (CertificateException e) {
-                throw new IllegalStateException(PluginEnv.CLIENT_CERT + " holds no valid certificate: "
-                        + e.getMessage(), e);
-            }
-        }
-        // The host asked for multiplexing: one connection, whose streams are the main connection and every
-        // brokered one. Any other non-empty value is still answered "true" (this plugin can), as go-plugin does.
-        Multiplexer mux = null;
-        if (multiplexRequested(env.get(PluginEnv.MULTIPLEX_GRPC))) {
-            mux = sockets != null ? Multiplexer.listen(listenAddress, "the host")
-                    : listenTcp(env, address -> Multiplexer.listen(address, "the host"));
-        }
-        GrpcBroker broker = mux != null
-                ? GrpcBroker.multiplexed("plugin", mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize())
-                : new GrpcBroker("plugin", brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
-                config.maxMessageSize());
+    private static X509Certificate hostCertificate(String pem) {
         try {
-            return start(config, env, version, sockets, listenAddress, identity, tls, mux, broker);
-        } catch (IOException | RuntimeException e) {
-            if (mux != null) {
-                mux.close();
-            }
-            throw e;
+            return AutoMtls.parsePem(pem);
+        } catch (CertificateException e) {
+            throw new IllegalStateException(PluginEnv.CLIENT_CERT + " holds no valid certificate: " + e.getMessage(), e);
         }
     }
 
-    private static PluginServer start(ServeConfig config, Map<String, String> env, int version, UnixSocketDir sockets,
-                                      SocketAddress listenAddress, AutoMtls.Identity identity, MutualTls tls,
-                                      Multiplexer mux, GrpcBroker broker) throws IOException {
-        Map<String, GrpcPlugin<?>> plugins = config.versionedPlugins().get(version);
-        StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err));
-
+    /** go-plugin's services (health, broker, controller, stdio) and the plugins'. */
+    private static List<ServerServiceDefinition> services(Map<String, GrpcPlugin<?>> plugins, GrpcBroker broker,
+                                                          StdioCapture stdio, Runnable shutdown) {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("plugin", ServingStatus.SERVING);
-        PluginServer[] self = new PluginServer[1];
         List<ServerServiceDefinition> services = new ArrayList<>();
         services.add(health.getHealthService().bindService());
         services.add(new GRPCBrokerGrpc.GRPCBrokerImplBase() {
@@ -216,9 +254,7 @@ public final class PluginServer implements AutoCloseable {
                 LOG.debug("shutdown requested by the host");
                 responseObserver.onNext(Empty.getDefaultInstance());
                 responseObserver.onCompleted();
-                Thread stopper = new Thread(() -> self[0].close(), "outpost-shutdown");
-                stopper.setDaemon(true);
-                stopper.start();
+                shutdown.run();
             }
         }.bindService());
         services.add(stdio.bindService());
@@ -229,58 +265,14 @@ public final class PluginServer implements AutoCloseable {
                 throw new IllegalStateException("error registering plugin \"" + name + "\": " + e.getMessage(), e);
             }
         });
+        return services;
+    }
 
-        Server server;
-        HandshakeLine line;
-        if (mux != null) {
-            server = mux.server(null, services, tls, config.maxMessageSize());
-            SocketAddress bound = mux.listenAddress();
-            if (bound instanceof DomainSocketAddress unix) {
-                sockets.restrict(Path.of(unix.path()));
-                line = HandshakeLine.grpc(version, Network.UNIX, unix.path());
-            } else {
-                line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + ((InetSocketAddress) bound).getPort());
-            }
-        } else if (sockets != null) {
-            server = Transport.server(listenAddress, services, tls, config.maxMessageSize());
-            Path socket = Path.of(((DomainSocketAddress) listenAddress).path());
-            try {
-                sockets.restrict(socket);
-            } catch (IOException | RuntimeException e) {
-                server.shutdownNow();
-                throw e;
-            }
-            line = HandshakeLine.grpc(version, Network.UNIX, socket.toString());
-        } else {
-            server = listenTcp(env, address -> Transport.server(address, services, tls, config.maxMessageSize()));
-            int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-            line = HandshakeLine.grpc(version, Network.TCP, "127.0.0.1:" + port);
-        }
-        if (identity != null) {
-            line = line.withServerCert(identity.certificateDer());
-        }
-        String multiplex = env.get(PluginEnv.MULTIPLEX_GRPC);
-        if (multiplex != null && !multiplex.isEmpty()) {
-            // The 7th field only for a host that announced it reads one (older hosts split the line in six).
-            line = new HandshakeLine(line.coreVersion(), line.appVersion(), line.network(), line.address(),
-                    line.protocol(), line.serverCert(), Optional.of(true));
-        }
-        PluginServer plugin = new PluginServer(server, line, sockets, broker, stdio, mux,
-                config.shutdownGrace().toMillis());
-        self[0] = plugin;
-        if (mux != null) {
-            // The host's one connection is the plugin's life, as in go-plugin: when it ends, so does the plugin.
-            mux.onClose().whenComplete((ignored, error) -> {
-                if (error != null && !plugin.stopping.get()) {
-                    LOG.warn("multiplexed connection ended, shutting down", "error", error.getMessage());
-                }
-                Thread stopper = new Thread(plugin::close, "outpost-shutdown");
-                stopper.setDaemon(true);
-                stopper.start();
-            });
-        }
-        LOG.debug("plugin address", "network", line.network().wireName(), "address", line.address());
-        return plugin;
+    /** {@link #close()} on a thread of its own: the caller (a call's handler, an event loop) must not wait. */
+    private void closeInBackground() {
+        Thread stopper = new Thread(this::close, "outpost-shutdown");
+        stopper.setDaemon(true);
+        stopper.start();
     }
 
     /** The line to print for the host. */
@@ -338,109 +330,9 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The directory for the plugin's sockets: the host's {@code PLUGIN_UNIX_SOCKET_DIR} as it is (go-plugin
-     * 1.5+ and Outpost hosts make one per plugin and remove it), else a private one in the temp directory.
-     */
-    private static UnixSocketDir socketDir(Map<String, String> env) {
-        String dir = env.get(PluginEnv.UNIX_SOCKET_DIR);
-        String group = env.get(PluginEnv.UNIX_SOCKET_GROUP);
-        boolean given = dir != null && !dir.isEmpty();
-        try {
-            return given ? UnixSocketDir.shared(Path.of(dir), group)
-                    : UnixSocketDir.createPrivate(Path.of(System.getProperty("java.io.tmpdir")), group);
-        } catch (UserPrincipalNotFoundException e) {
-            throw new IllegalStateException(PluginEnv.UNIX_SOCKET_GROUP + "=" + group + " names no group of this "
-                    + "system; expected a group name or a numeric gid");
-        } catch (IOException e) {
-            throw new IllegalStateException(given ? PluginEnv.UNIX_SOCKET_DIR + "=" + dir + " cannot hold the "
-                    + "plugin's sockets: " + e.getMessage() : "cannot make a socket directory in "
-                    + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static SocketAddress nextSocket(UnixSocketDir sockets, String prefix) {
-        try {
-            return sockets.next(prefix);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(e.getMessage() + "; set " + PluginEnv.UNIX_SOCKET_DIR
-                    + " or TMPDIR to a shorter directory", e);
-        }
-    }
-
-    /** Broker sockets go beside the plugin's own and get its mode and group; loopback TCP without Unix sockets. */
-    private static GrpcBroker.Listeners brokerListeners(UnixSocketDir sockets) {
-        if (sockets == null) {
-            return () -> new InetSocketAddress("127.0.0.1", 0);
-        }
-        return new GrpcBroker.Listeners() {
-            @Override
-            public SocketAddress next() {
-                return nextSocket(sockets, "broker-");
-            }
-
-            @Override
-            public void listening(SocketAddress address) throws IOException {
-                sockets.restrict(Path.of(((DomainSocketAddress) address).path()));
-            }
-        };
-    }
-
     private static void closeQuietly(UnixSocketDir sockets) {
         if (sockets != null) {
             sockets.close();
-        }
-    }
-
-    /** Something that listens on a TCP address: a gRPC server, or the multiplexed connection's listener. */
-    @FunctionalInterface
-    private interface TcpListener<T> {
-        T listen(InetSocketAddress address) throws IOException;
-    }
-
-    /** The first port of {@code PLUGIN_MIN_PORT}..{@code PLUGIN_MAX_PORT} that {@code listener} can bind. */
-    private static <T> T listenTcp(Map<String, String> env, TcpListener<T> listener) throws IOException {
-        int min = parsePort(env, PluginEnv.MIN_PORT);
-        int max = parsePort(env, PluginEnv.MAX_PORT);
-        if (min > max) {
-            throw new IllegalStateException(PluginEnv.MIN_PORT + " value of " + min + " is greater than "
-                    + PluginEnv.MAX_PORT + " value of " + max);
-        }
-        IOException last = null;
-        for (int port = min; port <= max; port++) {
-            try {
-                return listener.listen(new InetSocketAddress("127.0.0.1", port));
-            } catch (IOException e) {
-                if (!(e instanceof BindException) && !(e.getCause() instanceof BindException)) {
-                    throw e;
-                }
-                last = e;
-            }
-        }
-        throw new IOException("no free TCP port between " + min + " and " + max, last);
-    }
-
-    /** Go's {@code strconv.ParseBool} true, as go-plugin reads {@code PLUGIN_MULTIPLEX_GRPC}. */
-    static boolean multiplexRequested(String value) {
-        return value != null && switch (value) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            default -> false;
-        };
-    }
-
-    private static int parsePort(Map<String, String> env, String name) {
-        String value = env.get(name);
-        if (value == null || value.isEmpty()) {
-            return 0;
-        }
-        try {
-            int port = Integer.parseInt(value.strip());
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException("out of range");
-            }
-            return port;
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException("couldn't get value from " + name + ": \"" + value + "\" is not a port");
         }
     }
 
