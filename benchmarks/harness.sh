@@ -13,7 +13,8 @@
 # goes to stderr); logs go to
 # benchmarks/target/harness.log. Settings (environment): ROUNDS=3 CALLS=20000 COLD=10 CRASH=5 PLUGINS=50
 # SCALE_PAR=2*nproc (the scale test runs once with all PLUGINS started at once, once SCALE_PAR at a time)
-# OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2. Builds only
+# OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2 MUX=1 (0 skips
+# section 9: go-plugin v1.8.0's peers and the Java ones, each with and without broker multiplexing). Builds only
 # what is missing: the jars (./mvnw -q -DskipTests package), the Go peers (interop/peers/build.sh into
 # benchmarks/target/peers) and each listed commit's jars (into benchmarks/target/changes).
 set -euo pipefail
@@ -27,6 +28,7 @@ CRASH=${CRASH:-5}
 PLUGINS=${PLUGINS:-50}
 SCALE_PAR=${SCALE_PAR:-$((2 * $(nproc)))}
 OPTIONS=${OPTIONS:-1}
+MUX=${MUX:-1}
 CHANGES=${CHANGES:-1}
 CHANGE_ROUNDS=${CHANGE_ROUNDS:-2}
 RESULTS="$ROOT/benchmarks/results"
@@ -56,10 +58,14 @@ mkdir -p "$RESULTS" "$PEERS"
 say "building the Go peers into $PEERS"
 peers_status=0
 bash interop/peers/build.sh "$PEERS" >>"$LOG" 2>&1 || peers_status=$?
-# 3: only the go-plugin v1.8 peers could not be built, and the harness does not use them.
+# 3: only the go-plugin v1.8 peers could not be built; section 9 (multiplexing) goes without them.
 if [[ $peers_status -ne 0 && $peers_status -ne 3 ]]; then
   say "building the Go peers failed (exit $peers_status); see $LOG"
   exit "$peers_status"
+fi
+if [[ $peers_status -eq 3 && "$MUX" == 1 ]]; then
+  say "WARNING: the go-plugin v1.8 peers are missing (see $LOG); no section 9"
+  MUX=0
 fi
 
 # The interface-mode plugin, launched like interop/java-kv-plugin (same launcher, JVM options, class data sharing).
@@ -134,6 +140,25 @@ for round in $(seq 1 "$ROUNDS"); do
   record mem-java-plugin "$round" "${PROBE[@]}" --plugins 0 -- "$JAVA_PLUGIN"
   record mem-java-plugin-iface "$round" "${PROBE[@]}" --plugins 0 --interface -- "$IFACE_PLUGIN"
 done
+
+if [[ "$MUX" == 1 ]]; then
+  # Section 9: broker multiplexing. Each pair plain and multiplexed, alternating, in the same rounds.
+  GO18_HOST=("$PEERS/go18-kv-host")
+  GO18_PLUGIN="$PEERS/go18-kv-plugin"
+  MUX_ARGS=(--bench "$CALLS" --bench-par 16)
+  echo "section 9 peers: $(awk '$1 == "github.com/hashicorp/go-plugin" || $1 == "google.golang.org/grpc" \
+    {print $1 " " $3}' "$ROOT/../shared/go-plugin-v1.8/VERSIONS.txt" 2>/dev/null | paste -sd ',' -), from ../shared/go-plugin-v1.8" >>"$META"
+  for round in $(seq 1 "$ROUNDS"); do
+    for mux in "" "--mux"; do
+      suffix=${mux:+-mux}
+      say "multiplexing, round $round/$ROUNDS: ${mux:-plain}"
+      record "go18-go18$suffix" "$round" "${GO18_HOST[@]}" $mux "${MUX_ARGS[@]}" -- "$GO18_PLUGIN"
+      record "java-go18$suffix" "$round" "${JAVA_HOST[@]}" $mux "${MUX_ARGS[@]}" -- "$GO18_PLUGIN"
+      record "go18-java$suffix" "$round" "${GO18_HOST[@]}" $mux "${MUX_ARGS[@]}" -- "$JAVA_PLUGIN"
+      record "java-java18$suffix" "$round" "${JAVA_HOST[@]}" $mux "${MUX_ARGS[@]}" -- "$JAVA_PLUGIN"
+    done
+  done
+fi
 
 say "scale: a Java host with $PLUGINS Java plugins, all started at once"
 record scale 1 "${PROBE[@]}" --plugins "$PLUGINS" -- "$JAVA_PLUGIN"
@@ -245,7 +270,8 @@ fi
 } >>"$META"
 java -cp "$BENCH_JAR" dev.outpost.benchmarks.harness.ResultsReport "$RAW" "$META" "$RESULTS" >&2
 
-left=$(ps -eo pid,args | grep -e '[g]o-kv-plugin' -e '[K]vPlugin' -e '[K]eyValuePlugin' -e '[g]o-kv-host' || true)
+left=$(ps -eo pid,args | grep -e '[g]o-kv-plugin' -e '[g]o18-kv-plugin' -e '[K]vPlugin' -e '[K]eyValuePlugin' \
+  -e '[g]o-kv-host' -e '[g]o18-kv-host' || true)
 if [[ -n "$left" ]]; then
   say "WARNING: plugin or host processes still running (ours, or another engineer's):"
   echo "$left" >&2

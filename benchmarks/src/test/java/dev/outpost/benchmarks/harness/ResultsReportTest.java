@@ -77,4 +77,33 @@ class ResultsReportTest {
     void noSectionEightWithoutChanges() {
         assertThat(report().markdown(List.of("machine: test"))).doesNotContain("## 8.");
     }
+
+    @Test
+    void sectionNineComparesEachPairsMultiplexingCostWithGoPluginsOwn() {
+        String markdown = report(
+                "pair=go18-go18 round=1 BENCH get callers=1 calls=10 p50_us=200 calls_per_s=5000",
+                "pair=go18-go18-mux round=1 BENCH get callers=1 calls=10 p50_us=290 calls_per_s=3400",
+                "pair=java-go18 round=1 BENCH get callers=1 calls=10 p50_us=250 calls_per_s=4000",
+                "pair=java-go18-mux round=1 BENCH get callers=1 calls=10 p50_us=300 calls_per_s=3300",
+                "pair=go18-java round=1 BENCH get callers=1 calls=10 p50_us=400 calls_per_s=2500",
+                "pair=go18-java-mux round=1 BENCH get callers=1 calls=10 p50_us=620 calls_per_s=1600",
+                "pair=go18-java round=1 BENCH get callers=16 calls=10 p50_us=900 calls_per_s=9000",
+                "pair=go18-java-mux round=1 BENCH get callers=16 calls=10 p50_us=990 calls_per_s=8100")
+                .markdown(List.of("machine: test"));
+
+        assertThat(markdown).contains("## 9. Broker multiplexing");
+        assertThat(row(markdown, "| v1.8.0 Go host → Java plugin |"))
+                .isEqualTo("| v1.8.0 Go host → Java plugin | 400.0 | 620.0 | 1.55x | 2,500 / 9,000 | 1,600 / 8,100 "
+                        + "| 0.64x / 0.90x |");
+        // go-plugin's own costs 1.45x; the Java host's 1.20x is within it, the Java plugin's 1.55x is not.
+        assertThat(row(markdown, "| broker multiplexing costs"))
+                .contains("go-plugin's own 1.45x", "Java host → v1.8.0 Go plugin 1.20x", "v1.8.0 Go host → Java plugin 1.55x")
+                .endsWith("| **no** |");
+    }
+
+    @Test
+    void noSectionNineWithoutTheV18Peers() {
+        assertThat(report("pair=go-go round=1 BENCH get callers=1 calls=10 p50_us=200").markdown(List.of("machine: test")))
+                .doesNotContain("## 9.").doesNotContain("broker multiplexing costs");
+    }
 }
