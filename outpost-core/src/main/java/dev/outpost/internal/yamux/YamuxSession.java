@@ -238,12 +238,12 @@ public final class YamuxSession {
         ctx.write(header, ctx.voidPromise());
     }
 
-    void writeData(int streamId, ByteBuf data) {
+    /** Part of a data frame's payload, after its {@link #writeFrame header}. */
+    void writeFrameData(ByteBuf data) {
         if (ended) {
             data.release();
             return;
         }
-        writeFrame(Frame.DATA, 0, streamId, data.readableBytes());
         ctx.write(data, ctx.voidPromise());
     }
 

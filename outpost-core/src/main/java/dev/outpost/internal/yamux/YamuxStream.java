@@ -142,26 +142,51 @@ public final class YamuxStream extends AbstractChannel {
             throw new ClosedChannelException();
         }
         boolean wrote = false;
-        for (Object message = in.current(); message != null; message = in.current()) {
-            ByteBuf buffer = (ByteBuf) message;
-            int readable = buffer.readableBytes();
-            if (readable == 0) {
-                in.remove();
-                continue;
-            }
-            if (sendWindow <= 0) {
+        while (in.current() != null) {
+            // What was flushed together goes out as one frame (gRPC flushes a call's frames at once): one
+            // frame for the peer to read, as a yamux peer writing a buffer at a time sends it.
+            long budget = Math.min(sendWindow, MAX_FRAME);
+            long length = flushedBytes(in, budget);
+            if (length == 0 && budget == 0 && readable(in)) {
                 writeBlocked = true; // resumed by the peer's window update
                 break;
             }
-            int length = (int) Math.min(Math.min(readable, sendWindow), MAX_FRAME);
-            session.writeData(id, buffer.retainedSlice(buffer.readerIndex(), length));
-            sendWindow -= length;
-            in.removeBytes(length);
-            wrote = true;
+            if (length > 0) {
+                session.writeFrame(Frame.DATA, 0, id, length);
+                long[] left = {length};
+                in.forEachFlushedMessage(message -> {
+                    ByteBuf buffer = (ByteBuf) message;
+                    int take = (int) Math.min(buffer.readableBytes(), left[0]);
+                    if (take > 0) {
+                        session.writeFrameData(buffer.retainedSlice(buffer.readerIndex(), take));
+                        left[0] -= take;
+                    }
+                    return left[0] > 0;
+                });
+                sendWindow -= length;
+                wrote = true;
+            }
+            in.removeBytes(length); // also drops the empty buffers passed
         }
         if (wrote) {
             session.flush();
         }
+    }
+
+    /** How many of the flushed bytes fit in {@code budget}. */
+    private static long flushedBytes(ChannelOutboundBuffer in, long budget) throws Exception {
+        long[] total = {0};
+        in.forEachFlushedMessage(message -> {
+            total[0] = Math.min(budget, total[0] + ((ByteBuf) message).readableBytes());
+            return total[0] < budget;
+        });
+        return total[0];
+    }
+
+    private static boolean readable(ChannelOutboundBuffer in) throws Exception {
+        boolean[] any = {false};
+        in.forEachFlushedMessage(message -> !(any[0] = ((ByteBuf) message).isReadable()));
+        return any[0];
     }
 
     @Override
