@@ -108,13 +108,15 @@ public final class Multiplexer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel connection) {
-                        YamuxSession accepted = YamuxSession.server(connection, name, YamuxSession.Config.defaults());
-                        if (session.complete(accepted)) {
-                            accepted.acceptor(mux::route);
-                        } else {
+                        // On the loop, as the timeout is: one of the two settles the session.
+                        if (session.isDone()) {
                             LOG.warn("{}: refusing a second connection to the multiplexed plugin socket", name);
                             connection.close();
+                            return;
                         }
+                        YamuxSession accepted = YamuxSession.server(connection, name, YamuxSession.Config.defaults());
+                        accepted.acceptor(mux::route);
+                        session.complete(accepted);
                     }
                 }).bind(socket).awaitUninterruptibly();
         if (!bound.isSuccess()) {
