@@ -13,9 +13,9 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,33 +28,58 @@ import java.util.concurrent.atomic.AtomicReference;
  * in a map and one watchdog thread cancels those that are overdue, checking every twentieth of the
  * timeout (10 ms at least, 1 s at most): a call ends at most that much after its timeout.
  */
-public final class DefaultDeadline implements ClientInterceptor {
+public final class DefaultDeadline implements ClientInterceptor, AutoCloseable {
 
-    private static final ScheduledExecutorService WATCHDOG =
-            Executors.newSingleThreadScheduledExecutor(Transport.daemonThreads("outpost-call-watchdog"));
+    private static final ScheduledExecutorService WATCHDOG = watchdog();
 
     private final Duration timeout;
     private final long timeoutNanos;
+
     /** In-flight calls and when they started (System.nanoTime). */
     private final Map<Watched<?, ?>, Long> calls = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> checks;
 
     public DefaultDeadline(Duration timeout) {
         this.timeout = timeout;
         this.timeoutNanos = timeout.toNanos();
-        if (!timeout.isZero()) {
-            long period = Math.min(1000, Math.max(10, timeout.toMillis() / 20));
-            // The watchdog holds this interceptor only weakly: a channel that is gone stops its checks.
-            WeakReference<DefaultDeadline> self = new WeakReference<>(this);
-            AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
-            task.set(WATCHDOG.scheduleWithFixedDelay(() -> {
-                DefaultDeadline deadline = self.get();
-                if (deadline == null) {
-                    task.get().cancel(false);
-                } else {
-                    deadline.cancelOverdue();
-                }
-            }, period, period, TimeUnit.MILLISECONDS));
+        if (timeout.isZero()) {
+            checks = null;
+            return;
         }
+        long period = Math.min(1000, Math.max(10, timeout.toMillis() / 20));
+        // The watchdog holds this interceptor only weakly: one never closed stops its checks once collected.
+        WeakReference<DefaultDeadline> self = new WeakReference<>(this);
+        AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
+        task.set(WATCHDOG.scheduleWithFixedDelay(() -> {
+            DefaultDeadline deadline = self.get();
+            if (deadline == null) {
+                task.get().cancel(false);
+            } else {
+                deadline.cancelOverdue();
+            }
+        }, period, period, TimeUnit.MILLISECONDS));
+        checks = task.get();
+    }
+
+    private static ScheduledExecutorService watchdog() {
+        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1,
+                Transport.daemonThreads("outpost-call-watchdog"));
+        // A closed channel's checks leave the queue at once, not when they would have run next.
+        watchdog.setRemoveOnCancelPolicy(true);
+        return watchdog;
+    }
+
+    /** Stops the checks: the channel it watches is shut down. Calls still in flight keep their own end. */
+    @Override
+    public void close() {
+        if (checks != null) {
+            checks.cancel(false);
+        }
+    }
+
+    /** How many watchdog checks are scheduled, one per open channel with a timeout; for leak tests. */
+    static int scheduledChecks() {
+        return ((ScheduledThreadPoolExecutor) WATCHDOG).getQueue().size();
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ public final class GrpcBroker implements AutoCloseable {
     private final List<Server> servers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> closeActions = new CopyOnWriteArrayList<>();
+    private final Map<Class<?>, Object> attachments = new ConcurrentHashMap<>();
 
     /**
      * @param owner       who this broker belongs to, for messages (a plugin name)
@@ -354,6 +356,15 @@ public final class GrpcBroker implements AutoCloseable {
         return owner;
     }
 
+    /**
+     * The state of {@code type} kept with this broker's connection (the interface mode keeps its exported
+     * and imported callbacks so), made by {@code create} on first use. It belongs to the broker: it is
+     * dropped when the broker closes, and nothing else holds it.
+     */
+    public <T> T attachment(Class<T> type, Function<GrpcBroker, T> create) {
+        return type.cast(attachments.computeIfAbsent(type, key -> create.apply(this)));
+    }
+
     /** Runs {@code action} when the broker closes (at once if it is closed). */
     public void onClose(Runnable action) {
         closeActions.add(action);
@@ -397,6 +408,7 @@ public final class GrpcBroker implements AutoCloseable {
                 }
             }
         }
+        attachments.clear();
     }
 
     /** A broker operation that cannot complete. */

@@ -86,6 +86,7 @@ public final class PluginClient implements AutoCloseable {
     private final GrpcBroker broker;
     /** The one connection of a multiplexed plugin, else null. */
     private final Multiplexer mux;
+    private final DefaultDeadline deadline;
     private final CompletableFuture<PluginExit> exit;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -119,7 +120,8 @@ public final class PluginClient implements AutoCloseable {
         this.tls = tls;
         SocketAddress address = Transport.address(handshake.network(), handshake.address());
         // The deadline's listener runs first on close, so PluginCalls explains its DEADLINE_EXCEEDED.
-        ClientInterceptor[] interceptors = {new DefaultDeadline(config.callTimeout()),
+        this.deadline = new DefaultDeadline(config.callTimeout());
+        ClientInterceptor[] interceptors = {deadline,
                 new PluginCalls(name, exit, closing::get, config.maxMessageSize())};
         if (config.multiplexBroker()) {
             try {
@@ -511,6 +513,7 @@ public final class PluginClient implements AutoCloseable {
                 requestShutdown();
             }
             channel.shutdownNow();
+            deadline.close();
             if (mux != null) {
                 mux.close();
             }
@@ -533,6 +536,7 @@ public final class PluginClient implements AutoCloseable {
     /** Drops the connection and the broker without a word to the plugin: a start that failed. */
     private void disconnect() {
         channel.shutdownNow();
+        deadline.close();
         broker.close();
         if (mux != null) {
             mux.close();

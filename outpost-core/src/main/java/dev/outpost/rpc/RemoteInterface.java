@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -33,7 +32,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class RemoteInterface {
 
-    private static final Map<Class<?>, RemoteInterface> CACHE = new ConcurrentHashMap<>();
+    /** Kept with each class, not in a map of them: an interface's class loader can still be collected. */
+    private static final ClassValue<RemoteInterface> CACHE = new ClassValue<>() {
+        @Override
+        protected RemoteInterface computeValue(Class<?> type) {
+            return check(type, new HashMap<>());
+        }
+    };
     private static final Set<Class<?>> VALUE_CLASSES = Set.of(String.class, Boolean.class, Byte.class, Short.class,
             Integer.class, Long.class, Float.class, Double.class, Character.class, BigDecimal.class,
             BigInteger.class, UUID.class, URI.class);
@@ -55,14 +60,7 @@ final class RemoteInterface {
 
     /** The checked interface, or {@link IllegalArgumentException} saying what cannot be remoted. */
     static RemoteInterface of(Class<?> type) {
-        RemoteInterface known = CACHE.get(type);
-        if (known != null) {
-            return known;
-        }
-        Map<Class<?>, Boolean> checking = new HashMap<>();
-        RemoteInterface checked = check(type, checking);
-        CACHE.putIfAbsent(type, checked);
-        return CACHE.get(type);
+        return CACHE.get(type); // a failed check is not kept: it throws again on the next try
     }
 
     private static RemoteInterface check(Class<?> type, Map<Class<?>, Boolean> checking) {

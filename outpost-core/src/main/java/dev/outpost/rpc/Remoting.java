@@ -22,12 +22,13 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -41,30 +42,38 @@ final class Remoting implements Codec.Callbacks {
     /** Calls on broker connections (callbacks) without their own timeout get this deadline. */
     static final Duration DEFAULT_CALLBACK_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final Map<GrpcBroker, Remoting> BY_BROKER = new WeakHashMap<>();
-
     private final GrpcBroker broker;
     private final String pluginName;
     private final String peer;
     private final Map<Object, Integer> exported = new IdentityHashMap<>();
     private final Map<Integer, Object> imported = new ConcurrentHashMap<>();
     private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final List<DefaultDeadline> deadlines = new CopyOnWriteArrayList<>();
 
     private Remoting(GrpcBroker broker, String pluginName, String peer) {
         this.broker = broker;
         this.pluginName = pluginName;
         this.peer = peer;
-        broker.onClose(() -> channels.values().forEach(ManagedChannel::shutdownNow));
+        broker.onClose(this::close);
     }
 
     /**
-     * The remoting of a broker's connection.
+     * The remoting of a broker's connection, which the broker keeps: it goes with the broker.
      *
      * @param peer who is on the other side, for messages: {@code plugin 'kv'} or {@code the host}
      */
     static Remoting of(GrpcBroker broker, String peer) {
-        synchronized (BY_BROKER) {
-            return BY_BROKER.computeIfAbsent(broker, b -> new Remoting(b, b.owner(), peer));
+        return broker.attachment(Remoting.class, b -> new Remoting(b, b.owner(), peer));
+    }
+
+    /** The broker closed: the callback connections close, and the objects exported are let go. */
+    private void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        deadlines.forEach(DefaultDeadline::close);
+        channels.clear();
+        imported.clear();
+        synchronized (exported) {
+            exported.clear();
         }
     }
 
@@ -106,8 +115,11 @@ final class Remoting implements Codec.Callbacks {
         if (type.isInstance(known)) {
             return known;
         }
-        ManagedChannel channel = channels.computeIfAbsent(id,
-                key -> broker.dial(key, new DefaultDeadline(DEFAULT_CALLBACK_TIMEOUT)));
+        ManagedChannel channel = channels.computeIfAbsent(id, key -> {
+            DefaultDeadline deadline = new DefaultDeadline(DEFAULT_CALLBACK_TIMEOUT);
+            deadlines.add(deadline);
+            return broker.dial(key, deadline);
+        });
         Object proxy = proxy(type, channel);
         imported.put(id, proxy);
         return proxy;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.outpost.fixtures.Gadget;
+import dev.outpost.fixtures.Greeter;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
@@ -148,5 +149,37 @@ class RemoteInterfaceTest {
                 .isInstanceOf(Codec.Failure.class)
                 .hasMessageContaining("cannot encode parameter 'value' of Clashing.take")
                 .hasMessageContaining("\"x\"");
+    }
+    @Test
+    void aCheckedInterfaceDoesNotKeepItsClassLoaderAlive() throws Exception {
+        java.lang.ref.WeakReference<ClassLoader> loader = checkInALoaderOfItsOwn();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            System.gc();
+            return loader.get() == null;
+        });
+    }
+
+    private static java.lang.ref.WeakReference<ClassLoader> checkInALoaderOfItsOwn() throws Exception {
+        // Loaded again by a class loader of its own, as a host that reloads plugin APIs would.
+        String name = Greeter.class.getName();
+        byte[] bytes;
+        try (InputStream in = Greeter.class.getResourceAsStream("/" + name.replace('.', '/') + ".class")) {
+            bytes = in.readAllBytes();
+        }
+        ClassLoader own = new ClassLoader(RemoteInterfaceTest.class.getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String className, boolean resolve) throws ClassNotFoundException {
+                return className.equals(name) ? findOwn(className) : super.loadClass(className, resolve);
+            }
+
+            private synchronized Class<?> findOwn(String className) {
+                Class<?> loaded = findLoadedClass(className);
+                return loaded != null ? loaded : defineClass(className, bytes, 0, bytes.length);
+            }
+        };
+        Class<?> reloaded = own.loadClass(name);
+        assertThat(reloaded).isNotSameAs(Greeter.class);
+        assertThat(RemoteInterface.of(reloaded).methods()).hasSize(1);
+        return new java.lang.ref.WeakReference<>(own);
     }
 }
