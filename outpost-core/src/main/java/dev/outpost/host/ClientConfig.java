@@ -212,7 +212,11 @@ public final class ClientConfig {
         return loggerName;
     }
 
-    /** Whether a JVM shutdown hook stops this plugin if the host exits without closing it. */
+    /**
+     * Whether the host makes sure the plugin goes with it: a JVM shutdown hook stops the plugin if the
+     * host exits without closing it, and on Linux a guard process kills the plugin and whatever it
+     * started if the host dies (SIGKILL included).
+     */
     public boolean managed() {
         return managed;
     }
@@ -525,7 +529,10 @@ public final class ClientConfig {
             return this;
         }
 
-        /** Whether a JVM shutdown hook stops the plugin if it is still running; default true. */
+        /**
+         * Whether the host makes sure the plugin goes with it, however the host ends (see
+         * {@link ClientConfig#managed()}); default true. False leaves it to the plugin, as go-plugin does.
+         */
         public Builder managed(boolean managed) {
             this.managed = managed;
             return this;

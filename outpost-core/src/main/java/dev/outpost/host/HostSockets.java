@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,8 +96,22 @@ final class HostSockets {
      * with the directory.
      */
     static void removeLeftover(HandshakeLine handshake, ClientConfig config) {
+        goPluginSocket(handshake, config).ifPresent(socket -> {
+            try {
+                if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && Files.readAttributes(socket,
+                        BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                    Files.deleteIfExists(socket);
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot remove socket {}: {}", socket, e.toString());
+            }
+        });
+    }
+
+    /** The plugin's socket when go-plugin (before 1.5) made it in the plugin's TMPDIR, outside its directory. */
+    static Optional<Path> goPluginSocket(HandshakeLine handshake, ClientConfig config) {
         if (handshake.network() != Network.UNIX) {
-            return;
+            return Optional.empty();
         }
         Path socket = Path.of(handshake.address()).toAbsolutePath().normalize();
         String tmp = config.env().get("TMPDIR");
@@ -104,17 +119,8 @@ final class HostSockets {
             tmp = System.getenv("TMPDIR");
         }
         Path pluginTemp = Path.of(tmp == null || tmp.isEmpty() ? "/tmp" : tmp).toAbsolutePath().normalize();
-        if (!pluginTemp.equals(socket.getParent()) || !socket.getFileName().toString().matches("plugin\\d+")) {
-            return;
-        }
-        try {
-            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && Files.readAttributes(socket,
-                    BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
-                Files.deleteIfExists(socket);
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot remove socket {}: {}", socket, e.toString());
-        }
+        return pluginTemp.equals(socket.getParent()) && socket.getFileName().toString().matches("plugin\\d+")
+                ? Optional.of(socket) : Optional.empty();
     }
 
     private static PluginStartException failure(ClientConfig config, String message, Throwable cause) {

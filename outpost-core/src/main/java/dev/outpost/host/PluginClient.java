@@ -165,6 +165,7 @@ public final class PluginClient implements AutoCloseable {
         } catch (HandshakeException e) {
             throw process.failure("printed an invalid handshake: " + e.getMessage(), e);
         }
+        HostSockets.goPluginSocket(handshake, config).ifPresent(process::guard);
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
             PluginStartException refused = process.failure(incompatibility, null);
@@ -610,7 +611,7 @@ public final class PluginClient implements AutoCloseable {
             LOG.warn("plugin '{}' (pid {}) {} unexpectedly", name, result.pid(), result.describe());
             removeLeftoverSocket();
             if (process != null) {
-                process.removeDirectories();
+                process.exitedOnItsOwn();
             } else if (inProcess != null) {
                 inProcess.sockets().close();
             }

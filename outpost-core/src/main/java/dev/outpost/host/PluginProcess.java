@@ -55,12 +55,15 @@ final class PluginProcess {
     private final Thread stderrReader;
     private final Logger stdoutLogger;
     private final String instance;
+    /** Kills the plugin and what it started if this host dies; null where there is none. */
+    private final OrphanGuard guard;
     private final java.util.concurrent.atomic.AtomicLong noiseLines = new java.util.concurrent.atomic.AtomicLong();
 
     private PluginProcess(String name, List<String> command, Process process, UnixSocketDir sockets, Path copyDir,
-                          PluginOutput output, Logger stdoutLogger, String instance) {
+                          PluginOutput output, Logger stdoutLogger, String instance, OrphanGuard guard) {
         this.name = name;
         this.instance = instance;
+        this.guard = guard;
         this.command = command;
         this.process = process;
         this.sockets = sockets;
@@ -130,8 +133,10 @@ final class PluginProcess {
         }
         process.onExit().thenAccept(exited -> launch.exited().accept(exited.exitValue()));
         LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), command);
+        OrphanGuard guard = !config.managed() ? null
+                : OrphanGuard.start(config.name(), process.pid(), INSTANCE_ENV, instance, sockets.path());
         return new PluginProcess(config.name(), config.command(), process, sockets, copyDir, output, stdoutLogger,
-                instance);
+                instance, guard);
     }
 
     /**
@@ -293,11 +298,29 @@ final class PluginProcess {
     private void finish() {
         joinReader(stdoutReader);
         joinReader(stderrReader);
-        removeDirectories();
+        cleanUp();
     }
 
-    /** Removes the socket directory and the verified copy's; also after a crash, when nothing else will. */
-    void removeDirectories() {
+    /** A socket the plugin made outside its directory, for the guard to remove too if the host dies. */
+    void guard(Path socket) {
+        if (guard != null) {
+            guard.alsoRemove(socket);
+        }
+    }
+
+    /**
+     * What a plugin that exited on its own leaves, when nothing else will clean it: the processes it
+     * started, its socket directory and the verified copy's; and its guard goes.
+     */
+    void exitedOnItsOwn() {
+        killStragglers();
+        cleanUp();
+    }
+
+    private void cleanUp() {
+        if (guard != null) {
+            guard.close();
+        }
         sockets.close();
         UnixSocketDir.deleteRecursively(copyDir);
     }

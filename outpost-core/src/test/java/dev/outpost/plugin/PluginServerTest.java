@@ -1,10 +1,12 @@
 package dev.outpost.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.ProbeHost;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.fixtures.Running;
 import dev.outpost.fixtures.TestJvm;
 import dev.outpost.grpc.UnixSocketDir;
 import java.io.BufferedReader;
@@ -12,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,7 +48,7 @@ class PluginServerTest {
         // The socket directory is the host's: the plugin removes only its own sockets from it.
         assertThat(socket.getParent()).isEmptyDirectory();
         host.waitFor();
-        // A SIGKILLed host cannot remove its socket directory; clean it for LeakCheck.
+        // A SIGKILLed host that left its plugin to itself cannot remove its socket directory; clean it for LeakCheck.
         UnixSocketDir.deleteRecursively(socket.getParent());
     }
 
@@ -60,6 +64,22 @@ class PluginServerTest {
         assertThat(shell.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
         host.waitFor();
         UnixSocketDir.deleteRecursively(Path.of(announced[2]).getParent());
+    }
+
+    @Test
+    void whenTheHostIsKilledWhatThePluginStartedGoesWithinASecondEvenInASessionOfItsOwn() throws Exception {
+        Process host = startHost("wait-orphans");
+        String[] announced = readAnnouncement(host);
+        ProcessHandle plugin = ProcessHandle.of(Long.parseLong(announced[1])).orElseThrow();
+        List<ProcessHandle> spawned = plugin.descendants().toList();
+        assertThat(spawned).as("the plugin's sleep").isNotEmpty();
+        host.destroyForcibly();
+        host.onExit().get(20, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(spawned).noneMatch(Running::running));
+        assertThat(plugin.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Path.of(announced[2]).getParent())
+                .doesNotExist());
     }
 
     @Test
