@@ -77,8 +77,8 @@ public final class DefaultDeadline implements ClientInterceptor, AutoCloseable {
         }
     }
 
-    /** How many watchdog checks are scheduled, one per open channel with a timeout; for leak tests. */
-    static int scheduledChecks() {
+    /** How many channels with a timeout are watched: one check each, until the channel closes. */
+    public static int scheduledChecks() {
         return ((ScheduledThreadPoolExecutor) WATCHDOG).getQueue().size();
     }
 
