@@ -8,7 +8,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code outpost run DIR}: supervises every plugin of a directory, in any language, without knowing
@@ -22,11 +26,24 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     HandshakeOptionsMixin options;
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(paramLabel = "DIR", description = "The plugins directory.")
     Path directory;
 
+    @Option(names = "--max-message-mib", paramLabel = "MIB", defaultValue = "64",
+            description = "The largest message a plugin may send, in MiB (default ${DEFAULT-VALUE}: the outpost"
+                    + " command's 256 MB heap holds it a few times over; go-plugin allows up to 2048). A larger"
+                    + " message fails its call alone.")
+    int maxMessageMib;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (maxMessageMib < 1 || maxMessageMib > 2048) {
+            throw new ParameterException(spec.commandLine(),
+                    "--max-message-mib must be from 1 to 2048, got " + maxMessageMib);
+        }
         PrintStream out = System.out;
         boolean terminal = System.console() != null;
         CountDownLatch stop = new CountDownLatch(1);
@@ -34,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), caught -> stop.countDown());
         }
         PluginManager.Builder builder = PluginManager.builder().directory(directory).handshake(options.handshake())
-                .watch(true);
+                .watch(true).maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageMib * 1024L * 1024L));
         options.versions().forEach(version -> builder.plugin(version, HandshakeOptions.ANY_NAME, HandshakeOptions.ANY));
         try (PluginManager manager = builder.build()) {
             manager.addListener(event -> {

@@ -66,6 +66,8 @@ public final class PluginManager implements AutoCloseable {
     private final RandomGenerator random = RandomGenerator.getDefault();
     private DirectoryWatcher watcher;
     private final java.util.concurrent.Semaphore starts;
+    private final int maxMessageSize;
+    private final Map<String, Integer> maxMessageSizes;
     private volatile boolean closed;
 
     private PluginManager(Builder builder) {
@@ -78,6 +80,8 @@ public final class PluginManager implements AutoCloseable {
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
         builder.listeners.forEach(listeners::add);
         this.starts = new java.util.concurrent.Semaphore(builder.parallelStarts);
+        this.maxMessageSize = builder.maxMessageSize;
+        this.maxMessageSizes = Map.copyOf(builder.maxMessageSizes);
     }
 
     public static Builder builder() {
@@ -381,7 +385,8 @@ public final class PluginManager implements AutoCloseable {
                 .name(id)
                 .handshake(config.handshake)
                 .startTimeout(config.startTimeout)
-                .callTimeout(config.callTimeout);
+                .callTimeout(config.callTimeout)
+                .maxMessageSize(maxMessageSizes.getOrDefault(id, maxMessageSize));
         config.types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
         return builder;
     }
@@ -428,6 +433,8 @@ public final class PluginManager implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(30);
         private Duration callTimeout = Duration.ofSeconds(30);
         private Duration closeTimeout = Duration.ofSeconds(15);
+        private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
+        private final Map<String, Integer> maxMessageSizes = new java.util.HashMap<>();
         private Duration settleTime = Duration.ofMillis(500);
         private boolean watch;
         private String hostVersion = "0.0.0";
@@ -519,6 +526,31 @@ public final class PluginManager implements AutoCloseable {
         public Builder callTimeout(Duration timeout) {
             this.callTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
+        }
+
+        /**
+         * The largest message, in bytes, a plugin may send the host (and the host it); default go-plugin's,
+         * 2^31 - 1. A message over it fails its call alone ({@code RESOURCE_EXHAUSTED}). The host holds a
+         * message whole while it decodes it, in its heap and in direct memory: with the default, one
+         * reply of a faulty or hostile plugin can take more memory than the host has. Set a limit that
+         * the host's heap can hold a few times over.
+         */
+        public Builder maxMessageSize(int bytes) {
+            this.maxMessageSize = positive(bytes);
+            return this;
+        }
+
+        /** The largest message for the plugin {@code id}, overriding {@link #maxMessageSize(int)}. */
+        public Builder maxMessageSize(String id, int bytes) {
+            maxMessageSizes.put(Objects.requireNonNull(id, "id"), positive(bytes));
+            return this;
+        }
+
+        private static int positive(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive, got " + bytes);
+            }
+            return bytes;
         }
 
         /** How long {@link #close} waits for all plugins to stop; default 15 s. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.PluginCallException;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.host.PluginStartException;
@@ -179,6 +180,23 @@ class PluginManagerTest {
         assertThat(after.restarts()).isEqualTo(1);
         assertThat(after.lastExitCode()).hasValue(137);
         assertThat(after.manifest()).isEqualTo(before.manifest());
+    }
+
+    @Test
+    void aPluginOverItsMessageLimitFailsThatCallAloneAndOthersKeepTheirs() throws Exception {
+        PluginDirs.script(dir, "capped");
+        PluginDirs.script(dir, "free");
+        started(builder().maxMessageSize(4 << 20).maxMessageSize("capped", 1 << 20));
+        Sensor capped = manager.dispense("capped", "sensor", Sensor.class);
+        Sensor free = manager.dispense("free", "sensor", Sensor.class);
+
+        assertThatThrownBy(() -> capped.sample(2 << 20)).isInstanceOf(PluginCallException.class)
+                .hasMessageContaining("plugin 'capped'").hasMessageContaining("1048576");
+        assertThat(capped.sample(1000)).hasSize(1000);
+        assertThat(info("capped").state()).isEqualTo(PluginState.RUNNING);
+        assertThat(free.sample(2 << 20)).hasSize(2 << 20);
+        assertThatThrownBy(() -> free.sample(5 << 20)).isInstanceOf(PluginCallException.class)
+                .hasMessageContaining("4194304");
     }
 
     @Test

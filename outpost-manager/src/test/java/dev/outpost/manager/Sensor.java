@@ -12,5 +12,8 @@ public interface Sensor {
 
     long pid();
 
+    /** A reading of {@code characters} characters, for limits on message sizes. */
+    String sample(int characters);
+
     void crash(int status);
 }

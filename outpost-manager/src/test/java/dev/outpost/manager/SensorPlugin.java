@@ -40,6 +40,11 @@ public final class SensorPlugin implements Sensor {
     }
 
     @Override
+    public String sample(int characters) {
+        return "x".repeat(characters);
+    }
+
+    @Override
     public void crash(int status) {
         Runtime.getRuntime().halt(status);
     }
