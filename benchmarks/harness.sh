@@ -77,8 +77,10 @@ exec "$ROOT/interop/java-plugin" "$BENCH_JAR" dev.outpost.benchmarks.KeyValuePlu
 EOF
 chmod 0755 "$PEERS/java-kv-interface-plugin"
 
-# Java programs run with the same JVM options as interop/java-kv-host (the JVM's defaults).
-JAVA_HOST_OPTS=(-Djava.io.tmpdir="${TMPDIR:-/tmp}" -Dorg.slf4j.simpleLogger.logFile=System.err
+# Java hosts run with the same JVM options as interop/java-kv-host (its small-heap defaults, or JAVA_OPTS).
+HOST_DEFAULT_OPTS=$(sed -n 's/.*JAVA_OPTS-"\([^"]*\)"}.*/\1/p' interop/java-kv-host)
+read -r -a HOST_OPTS <<<"${JAVA_OPTS-$HOST_DEFAULT_OPTS}"
+JAVA_HOST_OPTS=("${HOST_OPTS[@]}" -Djava.io.tmpdir="${TMPDIR:-/tmp}" -Dorg.slf4j.simpleLogger.logFile=System.err
   -Dorg.slf4j.simpleLogger.defaultLogLevel=info)
 GO_HOST=("$PEERS/go-kv-host")
 JAVA_HOST=(interop/java-kv-host)
@@ -96,7 +98,7 @@ busy=$(ps -eo pid,args | grep -e '[o]utpost-benchmarks.jar' -e '[p]lexus-classwo
   echo "java: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
   echo "go: $(go version); go-plugin v1.0.1 (Debian), grpc-go $(sed -n 's/^const Version = "\(.*\)"/\1/p' /usr/share/gocode/src/google.golang.org/grpc/version.go 2>/dev/null)"
   echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 20000 warm-up calls) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS SCALE_PAR=$SCALE_PAR CHANGE_ROUNDS=$CHANGE_ROUNDS"
-  echo "Java plugins: launched by interop/java-plugin with JavaCommand's default JVM options \`$DEFAULT_OPTS\` and class data sharing (each plugin's archive recorded by two warm-up runs before the rounds, as its first start would); Java hosts: the JVM's defaults"
+  echo "Java plugins: launched by interop/java-plugin with JavaCommand's default JVM options \`$DEFAULT_OPTS\` and class data sharing (each plugin's archive recorded by two warm-up runs before the rounds, as its first start would); Java hosts: \`${HOST_OPTS[*]}\` (interop/java-kv-host's defaults, or JAVA_OPTS)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -n "$busy" ]]; then echo "WARNING: other Java builds or benchmarks were running at start: $(echo "$busy" | wc -l) process(es)"; fi
 } >"$META"
