@@ -49,7 +49,7 @@ class StartFailuresTest {
 
     @Test
     void jvmLauncherErrorsAreNotCookieMismatches() {
-        assertThat(exit(1, QUICK, false, "Error: Main method not found in class a.B, please define the main method as:"))
+        assertThat(exit(1, QUICK, false, "Error: Main method not found in class a.B, please define the main method"))
                 .isEqualTo(Kind.NO_MAIN_CLASS);
         assertThat(exit(1, QUICK, false, "Error: LinkageError occurred while loading main class a.B",
                 "\tjava.lang.UnsupportedClassVersionError: a/B has been compiled by a more recent version"))
