@@ -39,7 +39,8 @@ final class Checksums {
             Path original = resolve(program, config.workingDirectory())
                     .orElseThrow(() -> new PluginStartException(name, "plugin '" + name + "': cannot verify the "
                             + "checksum of " + program + ": no such executable file"
-                            + (program.contains("/") ? "" : " on PATH"), List.of(), null));
+                            + (program.contains("/") ? "" : " on PATH"), List.of(), null,
+                            PluginStartException.Kind.CANNOT_EXECUTE));
             MessageDigest digest = MessageDigest.getInstance(checksum.algorithm());
             Path copy = privateDir.resolve(original.getFileName().toString());
             // Owner-only from creation: no other user can open the copy while it is written.
@@ -59,7 +60,7 @@ final class Checksums {
                 throw new PluginStartException(name, "plugin '" + name + "': checksum mismatch for " + original
                         + ": expected " + checksum.algorithm() + " " + HexFormat.of().formatHex(checksum.expected())
                         + ", actual " + HexFormat.of().formatHex(actual) + "; the plugin was not launched",
-                        List.of(), null);
+                        List.of(), null, PluginStartException.Kind.CHECKSUM_MISMATCH);
             }
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("r-x------"));
             PluginProcess.afterChecksumVerified.accept(original);

@@ -8,6 +8,7 @@ import dev.outpost.grpc.Multiplexer;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
 import dev.outpost.grpc.UnixSocketDir;
+import dev.outpost.host.PluginStartException.Kind;
 import dev.outpost.internal.yamux.YamuxDialAddress;
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
@@ -149,7 +150,9 @@ public final class PluginClient implements AutoCloseable {
      *
      * @throws PluginStartException when the command cannot run, the plugin exits or times out before its
      *                              handshake, the handshake is invalid or incompatible, or its health check
-     *                              fails; the message names the plugin and quotes its stderr; no process is left
+     *                              fails; the message names the plugin and quotes its stderr, its {@link
+     *                              PluginStartException#kind() kind} says whether another start can succeed;
+     *                              no process is left
      */
     public static PluginClient start(ClientConfig config) {
         if (config.command().isEmpty()) {
@@ -163,12 +166,13 @@ public final class PluginClient implements AutoCloseable {
         try {
             handshake = HandshakeLine.parse(line);
         } catch (HandshakeException e) {
-            throw process.failure("printed an invalid handshake: " + e.getMessage(), e);
+            throw process.failure("printed an invalid handshake: " + e.getMessage(), e,
+                    StartFailures.ofInvalidHandshake(line));
         }
         HostSockets.goPluginSocket(handshake, config).ifPresent(process::guard);
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
-            PluginStartException refused = process.failure(incompatibility, null);
+            PluginStartException refused = process.failure(incompatibility, null, Kind.INCOMPATIBLE);
             HostSockets.removeLeftover(handshake, config); // the process is gone: failure() stopped it
             throw refused;
         }
@@ -177,12 +181,13 @@ public final class PluginClient implements AutoCloseable {
             // go-plugin would only fail at the first call, with an unknown-authority TLS error.
             byte[] der = handshake.serverCert().orElseThrow(() -> process.failure("was started with AutoMTLS, but its "
                     + "handshake has no certificate (field 6 is empty): the plugin does not support automatic "
-                    + "mutual TLS (it must read " + PluginEnv.CLIENT_CERT + "); handshake: " + line.strip(), null));
+                    + "mutual TLS (it must read " + PluginEnv.CLIENT_CERT + "); handshake: " + line.strip(), null,
+                    Kind.INCOMPATIBLE));
             try {
                 tls = MutualTls.of(identity, AutoMtls.parseDer(der), "plugin '" + config.name() + "'");
             } catch (CertificateException e) {
                 throw process.failure("announced a certificate in its handshake that is not a valid X.509 "
-                        + "certificate: " + e.getMessage(), e);
+                        + "certificate: " + e.getMessage(), e, Kind.OTHER);
             }
         } else if (handshake.serverCert().isPresent()) {
             LOG.warn("plugin '{}' announced a TLS certificate, but the host did not ask for AutoMTLS; connecting "
@@ -193,14 +198,14 @@ public final class PluginClient implements AutoCloseable {
             client = new PluginClient(config, process, null, handshake, output, tls);
         } catch (RuntimeException e) {
             throw process.failure("cannot be reached at " + handshake.network().wireName() + ":"
-                    + handshake.address() + ": " + e.getMessage(), e);
+                    + handshake.address() + ": " + e.getMessage(), e, Kind.OTHER);
         }
         try {
             client.checkHealth(startHealthTimeout(config));
         } catch (PluginUnavailableException e) {
             client.disconnect();
             throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
-                    + " but does not answer its health check: " + e.getMessage(), e);
+                    + " but does not answer its health check: " + e.getMessage(), e, Kind.OTHER);
         }
         client.manage();
         LOG.debug("plugin '{}' (pid {}) ready at {}:{}, protocol version {}", config.name(), client.pid(),
@@ -234,7 +239,7 @@ public final class PluginClient implements AutoCloseable {
         if (!config.versionedPlugins().containsKey(reattach.protocolVersion())) {
             throw new PluginStartException(name, "plugin '" + name + "': protocol version "
                     + reattach.protocolVersion() + " is not configured (configured: "
-                    + config.versionedPlugins().keySet() + ")", List.of(), null);
+                    + config.versionedPlugins().keySet() + ")", List.of(), null, Kind.INCOMPATIBLE);
         }
         HandshakeLine line = HandshakeLine.grpc(reattach.protocolVersion(), reattach.network(), reattach.address());
         PluginClient client = new PluginClient(config, null, handle, line,
@@ -272,10 +277,11 @@ public final class PluginClient implements AutoCloseable {
         String name = config.name();
         if (!config.handshake().magicCookieKey().equals(plugin.handshake().magicCookieKey())
                 || !config.handshake().magicCookieValue().equals(plugin.handshake().magicCookieValue())) {
-            throw new PluginStartException(name, "plugin '" + name + "' (in-process): the host's magic cookie "
-                    + config.handshake().magicCookieKey() + " does not match the plugin's "
-                    + plugin.handshake().magicCookieKey() + " (a launched plugin would refuse to start)",
-                    List.of(), null);
+            throw new PluginStartException(name, "plugin '" + name + "' (in-process): magic cookie mismatch: the "
+                    + "host's " + config.handshake().magicCookieKey() + "=" + config.handshake().magicCookieValue()
+                    + " is not the plugin's " + plugin.handshake().magicCookieKey() + "="
+                    + plugin.handshake().magicCookieValue() + " (a launched plugin would refuse to start)",
+                    List.of(), null, Kind.COOKIE_MISMATCH);
         }
         UnixSocketDir sockets = HostSockets.create(config, "plugin '" + name + "' (in-process)");
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
@@ -296,7 +302,10 @@ public final class PluginClient implements AutoCloseable {
         HandshakeLine handshake = server.handshake();
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
-            throw failure.apply(incompatibility, null);
+            server.close();
+            sockets.close();
+            throw new PluginStartException(name, "plugin '" + name + "' (in-process) " + incompatibility, List.of(),
+                    null, Kind.INCOMPATIBLE);
         }
         MutualTls tls = null;
         if (identity != null) {

@@ -1,8 +1,10 @@
 package dev.outpost.host;
 
 import dev.outpost.grpc.Transport;
+import dev.outpost.host.PluginStartException.Kind;
 import dev.outpost.wire.AutoMtls;
 import dev.outpost.grpc.UnixSocketDir;
+import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.LineSplitter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,6 +46,10 @@ final class PluginProcess {
 
     private final String name;
     private final List<String> command;
+    /** Whose magic cookie the plugin got, for an error that says which one it refused. */
+    private final HandshakeConfig cookie;
+    private final long launchedAt;
+    private volatile long exitedAt;
     private final Process process;
     private final UnixSocketDir sockets;
     /** Where the verified copy of a checksummed executable lives: the socket directory unless a group shares it. */
@@ -59,12 +65,14 @@ final class PluginProcess {
     private final OrphanGuard guard;
     private final java.util.concurrent.atomic.AtomicLong noiseLines = new java.util.concurrent.atomic.AtomicLong();
 
-    private PluginProcess(String name, List<String> command, Process process, UnixSocketDir sockets, Path copyDir,
+    private PluginProcess(ClientConfig config, long launchedAt, Process process, UnixSocketDir sockets, Path copyDir,
                           PluginOutput output, Logger stdoutLogger, String instance, OrphanGuard guard) {
-        this.name = name;
+        this.name = config.name();
         this.instance = instance;
         this.guard = guard;
-        this.command = command;
+        this.command = config.command();
+        this.cookie = config.handshake();
+        this.launchedAt = launchedAt;
         this.process = process;
         this.sockets = sockets;
         this.copyDir = copyDir;
@@ -79,8 +87,11 @@ final class PluginProcess {
         stderrReader.start();
         // A child that inherited stdout keeps the pipe open after the plugin exited, so the end of
         // stdout may never come: the exit ends the wait too, after a moment for a line still in the pipe.
-        process.onExit().thenRun(() -> CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)
-                .execute(() -> handshake.completeExceptionally(new IOException("process exited"))));
+        process.onExit().thenRun(() -> {
+            exitedAt = System.nanoTime();
+            CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)
+                    .execute(() -> handshake.completeExceptionally(new IOException("process exited")));
+        });
     }
 
     /**
@@ -120,6 +131,7 @@ final class PluginProcess {
         config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.redirectInput(config.stdin());
         Process process;
+        long launchedAt = System.nanoTime();
         try {
             process = builder.start();
         } catch (IOException e) {
@@ -129,14 +141,13 @@ final class PluginProcess {
             String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
                     : e.getMessage();
             throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot launch "
-                    + config.command() + ": " + reason, List.of(), e);
+                    + config.command() + ": " + reason, List.of(), e, StartFailures.ofLaunchError(e));
         }
         process.onExit().thenAccept(exited -> launch.exited().accept(exited.exitValue()));
         LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), command);
         OrphanGuard guard = !config.managed() ? null
                 : OrphanGuard.start(config.name(), process.pid(), INSTANCE_ENV, instance, sockets.path());
-        return new PluginProcess(config.name(), config.command(), process, sockets, copyDir, output, stdoutLogger,
-                instance, guard);
+        return new PluginProcess(config, launchedAt, process, sockets, copyDir, output, stdoutLogger, instance, guard);
     }
 
     /**
@@ -172,21 +183,32 @@ final class PluginProcess {
         try {
             return handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw failure("did not print its handshake line within " + timeout.toMillis() + " ms", null);
+            throw failure("did not print its handshake line within " + timeout.toMillis() + " ms", null,
+                    Kind.TIMED_OUT);
         } catch (ExecutionException e) {
             PluginExit exit = awaitExit(Duration.ofSeconds(2));
-            String what = exit != null ? exit.describe() + " before its handshake"
-                    : "closed its stdout without printing a handshake line";
-            throw failure(what, null);
+            if (exit == null) {
+                throw failure("closed its stdout without printing a handshake line", null, Kind.OTHER);
+            }
+            forceStop(); // the readers are done: all of stderr is in the tail
+            // The exit hook may not have run yet; then the process ended just now at the latest.
+            long ended = exitedAt != 0 ? exitedAt : System.nanoTime();
+            StartFailures.Verdict verdict = StartFailures.ofExit(exit, Duration.ofNanos(ended - launchedAt),
+                    noiseLines.get() > 0, output.tail(), cookie);
+            throw describe(exit.describe() + " before its handshake" + verdict.explanation(), null, verdict.kind());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failure("start interrupted", e);
+            throw failure("start interrupted", e, Kind.OTHER);
         }
     }
 
     /** A start failure, with what was printed and the stderr tail, after making sure the process is gone. */
-    PluginStartException failure(String what, Throwable cause) {
+    PluginStartException failure(String what, Throwable cause, Kind kind) {
         forceStop();
+        return describe(what, cause, kind);
+    }
+
+    private PluginStartException describe(String what, Throwable cause, Kind kind) {
         StringBuilder message = new StringBuilder("plugin '").append(name).append("' (")
                 .append(String.join(" ", command)).append(") ").append(what);
         List<String> printed = List.copyOf(noise);
@@ -198,7 +220,7 @@ final class PluginProcess {
                 message.append("\n  (and ").append(more).append(" more lines)");
             }
         }
-        return new PluginStartException(name, message.toString(), output.tail(), cause);
+        return new PluginStartException(name, message.toString(), output.tail(), cause, kind);
     }
 
 

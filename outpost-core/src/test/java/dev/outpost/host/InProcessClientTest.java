@@ -142,7 +142,8 @@ class InProcessClientTest {
                 .handshake(HandshakeConfig.of(1, "OUTPOST_TEST_GADGET", "other")).plugin("gadget", Gadget.class).build();
         assertThatThrownBy(() -> PluginClient.inProcess(wrong, serve()))
                 .isInstanceOf(PluginStartException.class)
-                .hasMessageContaining("magic cookie");
+                .hasMessageContaining("magic cookie mismatch: the host's OUTPOST_TEST_GADGET=other is not the plugin's")
+                .extracting(e -> ((PluginStartException) e).kind()).isEqualTo(PluginStartException.Kind.COOKIE_MISMATCH);
     }
 
     @Test
@@ -151,6 +152,7 @@ class InProcessClientTest {
                 .multiplexBroker(multiplexed()).plugin(2, "gadget", Gadget.class).build();
         assertThatThrownBy(() -> PluginClient.inProcess(v2, serve()))
                 .isInstanceOf(PluginStartException.class)
-                .hasMessageContaining("plugin 'gadget' (in-process) speaks protocol version 1, but the host speaks [2]");
+                .hasMessageContaining("plugin 'gadget' (in-process) speaks protocol version 1, but the host speaks [2]")
+                .extracting(e -> ((PluginStartException) e).kind()).isEqualTo(PluginStartException.Kind.INCOMPATIBLE);
     }
 }

@@ -132,7 +132,11 @@ final class ManagedPlugin {
             client = manager.launch(this::clientConfig);
         } catch (PluginStartException | IllegalArgumentException e) {
             launched();
-            crashed(null, e.getMessage(), null);
+            if (e instanceof PluginStartException failure && failure.permanent()) {
+                cannotStart(failure);
+            } else {
+                crashed(null, e.getMessage(), null);
+            }
             return;
         }
         Generation started = new Generation(client);
@@ -161,6 +165,19 @@ final class ManagedPlugin {
             scheduleHealthChecks();
         }
         client.onExit().thenAccept(exit -> exited(started, exit));
+    }
+
+    /**
+     * A start that fails the same way until the plugin's files or the host's configuration change (a
+     * wrong cookie, a missing command...): FAILED at once, no restart. {@code restart} (or {@code disable}
+     * and {@code enable}) or a changed file in a watched directory try again.
+     */
+    private synchronized void cannotStart(PluginStartException failure) {
+        if (state != PluginState.STARTING) {
+            return; // stopped while it launched
+        }
+        lastError = failure.getMessage();
+        move(PluginState.FAILED, failure.getMessage());
     }
 
     /** The launch begun by {@link #start} is over, one way or the other. */
@@ -196,7 +213,9 @@ final class ManagedPlugin {
             // Checked again at each launch: the file may have changed since the directory was read.
             String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());
             if (problem != null) {
-                throw new IllegalArgumentException(problem);
+                // Only another file can pass: a watched directory reloads the plugin when it changes.
+                throw new PluginStartException(id, problem, List.of(), null,
+                        PluginStartException.Kind.CHECKSUM_MISMATCH);
             }
         }
         return config.build();

@@ -17,7 +17,9 @@ import java.util.Set;
  *    │           │
  *    │           ├──► RESTARTING ──► STARTING (after the back-off)
  *    ▼           ▼
- *  FAILED ◄── (bad manifest, or too many restarts)      DISABLED ◄── any settled state
+ *  FAILED ◄── (bad manifest, too many restarts; from STARTING: a start that cannot succeed)
+ *
+ *  DISABLED ◄── any settled state
  * </pre>
  */
 public enum PluginState {
@@ -35,7 +37,12 @@ public enum PluginState {
     CRASHED,
     /** Waiting out the back-off before the next start. */
     RESTARTING,
-    /** Given up on: a bad manifest, or too many restarts; {@code restart} or {@code enable} tries again. */
+    /**
+     * Given up on: a bad manifest, too many restarts, or a start that cannot succeed as it is (a
+     * {@linkplain dev.outpost.host.PluginStartException#permanent() permanent} failure such as a wrong
+     * magic cookie); {@code restart} or {@code enable} tries again, and so does a changed file in a
+     * watched directory.
+     */
     FAILED,
     /** Switched off by the application; {@code enable} starts it. */
     DISABLED;
