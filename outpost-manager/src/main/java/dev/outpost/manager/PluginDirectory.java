@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -81,7 +80,10 @@ final class PluginDirectory {
         return directory;
     }
 
-    /** Every plugin of the directory, by file name; later duplicates of an id are marked failed. */
+    /**
+     * Every plugin entry of the directory, each with the id it claims: two entries may claim the same
+     * one (see {@link DirectoryListing}).
+     */
     List<PluginSource> scan() throws IOException {
         List<PluginSource> sources = new ArrayList<>();
         try (Stream<Path> entries = Files.list(directory)) {
@@ -89,19 +91,7 @@ final class PluginDirectory {
                 read(entry).ifPresent(sources::add);
             }
         }
-        Map<String, PluginSource> byId = new HashMap<>();
-        List<PluginSource> result = new ArrayList<>();
-        for (PluginSource source : sources) {
-            PluginSource first = byId.putIfAbsent(source.id(), source);
-            if (first != null) {
-                // Listed under its file name, so that it shows up, failed, beside the one that keeps the id.
-                String reason = "duplicate plugin id '" + source.id() + "': already used by " + first.path().getFileName();
-                source = source.renamed(source.path().getFileName().toString()).failed(reason);
-                byId.putIfAbsent(source.id(), source);
-            }
-            result.add(source);
-        }
-        return result;
+        return sources;
     }
 
     /**
