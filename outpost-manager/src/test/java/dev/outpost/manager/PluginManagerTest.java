@@ -196,6 +196,21 @@ class PluginManagerTest {
     }
 
     @Test
+    void aStartFailureIsOneLineAndKeepsEveryLineOfStderrInTheTail() throws Exception {
+        PluginDirs.script(dir, "noisy", "echo 'line one' >&2; echo 'line two' >&2; echo 'line three' >&2; exit 3");
+        started(builder());
+
+        PluginEvent crash = events.await("noisy", PluginState.CRASHED, 1);
+        assertThat(crash.reason()).doesNotContain("\n").contains("exited with status 3 before its handshake")
+                .doesNotContain("line one");
+        assertThat(crash.toString()).matches("noisy STARTING -> CRASHED \\[[^\\n]+\\]");
+        assertThat(crash.plugin().stderrTail()).containsExactly("line one", "line two", "line three");
+        assertThat(crash.plugin().lastError()).hasValueSatisfying(error -> assertThat(error)
+                .as("the whole error is kept").contains("exited with status 3").contains("line three"));
+        assertThat(events.all()).allSatisfy(event -> assertThat(event.reason()).doesNotContain("\n"));
+    }
+
+    @Test
     void aStableHandleSurvivesACrashLoop() throws Exception {
         PluginDirs.script(dir, "sensor");
         started(builder());
