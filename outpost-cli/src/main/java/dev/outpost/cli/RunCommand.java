@@ -19,8 +19,11 @@ import picocli.CommandLine.Spec;
  * their interfaces: handshake, health, crash detection, restarts, reloads of changed files.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Supervise every plugin of DIR until Ctrl-C or SIGTERM. On a terminal, a live table; otherwise"
-                + " one line per state change: <id> <OLD> -> <NEW> [reason].")
+        description = {"Supervise every plugin of DIR until Ctrl-C or SIGTERM. On a terminal, a live table; otherwise"
+                + " one line per state change: <id> <OLD> -> <NEW> [reason]. With --json, one JSON object per line.",
+                "Entries of DIR that are not plugins (not executable, a folder without plugin.json, a broken link or"
+                + " a symlink loop, unreadable) are reported once each, as warnings on stderr: ./outpost shows them"
+                + " even at its default log level (error); OUTPOST_LOG_LEVEL sets every logger's level."})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -28,6 +31,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--json", description = {"Print each state change as one JSON object per line on stdout, and"
+            + " nothing else there (no table; outpost's own messages go to stderr). Fields: id; from and to (states);"
+            + " reason (one line, may be empty); at (ISO-8601, UTC); pid (null without a process); restarts;"
+            + " lastExitCode (of its last process that exited after starting; null until one did); stderrTail"
+            + " (the plugin's last stderr lines, oldest first)."})
+    boolean json;
 
     @Parameters(paramLabel = "DIR", description = "The plugins directory.")
     Path directory;
@@ -45,7 +55,9 @@ final class RunCommand implements Callable<Integer> {
                     "--max-message-mib must be from 1 to 2048, got " + maxMessageMib);
         }
         PrintStream out = System.out;
-        boolean terminal = System.console() != null;
+        // In JSON, stdout holds events only: a reader parses every line.
+        PrintStream notes = json ? System.err : out;
+        boolean terminal = !json && System.console() != null;
         CountDownLatch stop = new CountDownLatch(1);
         for (String signal : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), caught -> stop.countDown());
@@ -55,6 +67,11 @@ final class RunCommand implements Callable<Integer> {
         options.versions().forEach(version -> builder.plugin(version, HandshakeOptions.ANY_NAME, HandshakeOptions.ANY));
         try (PluginManager manager = builder.build()) {
             manager.addListener(event -> {
+                if (json) {
+                    out.println(EventJson.of(event));
+                    out.flush();
+                    return;
+                }
                 if (terminal) {
                     out.print("\033[H\033[2J");
                     out.println("outpost run " + directory + "  (Ctrl-C stops every plugin)");
@@ -66,9 +83,9 @@ final class RunCommand implements Callable<Integer> {
             });
             manager.start();
             stop.await();
-            out.println("outpost: stopping " + manager.plugins().size() + " plugins");
+            notes.println("outpost: stopping " + manager.plugins().size() + " plugins");
         }
-        out.println("outpost: stopped");
+        notes.println("outpost: stopped");
         return 0;
     }
 }

@@ -2,18 +2,30 @@ package dev.outpost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The packaged {@code ./outpost} command, run as a user would. */
 class OutpostCommandIT {
 
+    private static final String END = "<end of output>";
     private static final Path REPO = Path.of(System.getProperty("outpost.repo", "..")).toAbsolutePath().normalize();
 
     private record Run(int exitCode, String out) {
@@ -54,5 +66,63 @@ class OutpostCommandIT {
         Run run = outpost("check");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).contains("Missing required parameter: 'CMD'");
+    }
+
+    @Test
+    void runPrintsOneJsonObjectPerStateChangeAndWarnsOfWhatItSkips(@TempDir Path plugins, @TempDir Path logs)
+            throws Exception {
+        Path failing = plugins.resolve("failing");
+        Files.writeString(failing, "#!/bin/sh\necho 'first problem' >&2\necho 'second problem' >&2\nexit 3\n");
+        Files.setPosixFilePermissions(failing, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(plugins.resolve("notes.txt"), "not a plugin");
+        Path stderr = logs.resolve("stderr");
+        Process run = new ProcessBuilder(REPO.resolve("outpost").toString(), "run", "--json", plugins.toString())
+                .redirectError(stderr.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                out.lines().forEach(lines::add);
+            } catch (java.io.IOException e) {
+                lines.add("<" + e + ">");
+            }
+            lines.add(END);
+        });
+        reader.start();
+        JsonMapper json = JsonMapper.builder().build();
+        List<JsonNode> events = new ArrayList<>();
+        while (events.stream().noneMatch(event -> event.get("to").asString().equals("CRASHED"))) {
+            String line = lines.poll(60, TimeUnit.SECONDS);
+            assertThat(line).as("a CRASHED event; so far: %s; stderr: %s", events, Files.readString(stderr))
+                    .isNotNull().isNotEqualTo(END);
+            events.add(json.readTree(line));
+        }
+        run.toHandle().destroy(); // SIGTERM
+        assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(10_000);
+        for (String line = lines.poll(); line != null && !line.equals(END); line = lines.poll()) {
+            events.add(json.readTree(line)); // every line of stdout is an event
+        }
+        assertThat(run.exitValue()).as(Files.readString(stderr)).isZero();
+
+        assertThat(events).allSatisfy(event -> {
+            assertThat(event.propertyNames()).containsExactly("id", "from", "to", "reason", "at", "pid", "restarts",
+                    "lastExitCode", "stderrTail");
+            assertThat(event.get("id").asString()).isEqualTo("failing");
+            assertThat(Instant.parse(event.get("at").asString())).isBefore(Instant.now());
+        });
+        assertThat(events.get(0).get("from").asString() + " -> " + events.get(0).get("to").asString())
+                .isEqualTo("LOADING -> STARTING");
+        JsonNode crash = events.stream().filter(event -> event.get("to").asString().equals("CRASHED")).findFirst()
+                .orElseThrow();
+        assertThat(crash.get("reason").asString()).contains("exited with status 3 before its handshake")
+                .doesNotContain("problem");
+        assertThat(crash.get("pid").isNull()).isTrue();
+        assertThat(crash.get("stderrTail").valueStream().map(JsonNode::asString))
+                .containsExactly("first problem", "second problem");
+        String warnings = Files.readString(stderr);
+        assertThat(warnings).contains("WARN outpost.directory - skipping " + plugins.resolve("notes.txt")
+                + ": not executable").contains("outpost: stopped");
     }
 }

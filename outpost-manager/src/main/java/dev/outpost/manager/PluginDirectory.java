@@ -4,20 +4,24 @@ import dev.outpost.host.JavaCommand;
 import dev.outpost.wire.HandshakeConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -28,9 +32,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads a plugins directory. Each entry is a plugin: an executable file; a {@code .jar}, run with
- * the host's own {@code java}; or a folder with a {@code plugin.json}. Hidden entries, other files
- * and folders without a manifest are skipped (logged at debug). A plugin whose manifest is bad is
- * returned with the reason, so that one bad plugin never stops the others from loading.
+ * the host's own {@code java}; or a folder with a {@code plugin.json}. Hidden entries are skipped
+ * quietly; every other entry that is not a plugin (a file that is not executable, a folder without a
+ * manifest, a broken link or a symlink loop, something unreadable) is reported once at WARN with the
+ * reason. A plugin whose manifest is bad is returned with the reason, so that one bad plugin never
+ * stops the others from loading.
  */
 final class PluginDirectory {
 
@@ -38,6 +44,12 @@ final class PluginDirectory {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Logger LOG = LoggerFactory.getLogger(PluginDirectory.class);
+    /**
+     * Where skipped entries are reported: its own name, so that a host (and {@code outpost run}) can show
+     * these warnings while keeping the rest of the manager quiet.
+     */
+    static final String REPORT_LOGGER = "outpost.directory";
+    private static final Logger REPORT = LoggerFactory.getLogger(REPORT_LOGGER);
     /** A misspelt field must not be silently ignored. */
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -50,6 +62,8 @@ final class PluginDirectory {
     private final String hostVersion;
     private final List<String> defaultJvmOptions;
     private final Path classDataCache;
+    /** Entries reported as skipped, with the reason given: each is reported once. */
+    private final Map<Path, String> skipped = new ConcurrentHashMap<>();
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
                     List<String> defaultJvmOptions, Path classDataCache) {
@@ -66,7 +80,10 @@ final class PluginDirectory {
         return directory;
     }
 
-    /** Every plugin of the directory, by file name; later duplicates of an id are marked failed. */
+    /**
+     * Every plugin entry of the directory, each with the id it claims: two entries may claim the same
+     * one (see {@link DirectoryListing}).
+     */
     List<PluginSource> scan() throws IOException {
         List<PluginSource> sources = new ArrayList<>();
         try (Stream<Path> entries = Files.list(directory)) {
@@ -74,55 +91,110 @@ final class PluginDirectory {
                 read(entry).ifPresent(sources::add);
             }
         }
-        Map<String, PluginSource> byId = new HashMap<>();
-        List<PluginSource> result = new ArrayList<>();
-        for (PluginSource source : sources) {
-            PluginSource first = byId.putIfAbsent(source.id(), source);
-            if (first != null) {
-                // Listed under its file name, so that it shows up, failed, beside the one that keeps the id.
-                String reason = "duplicate plugin id '" + source.id() + "': already used by " + first.path().getFileName();
-                source = source.renamed(source.path().getFileName().toString()).failed(reason);
-                byId.putIfAbsent(source.id(), source);
-            }
-            result.add(source);
-        }
-        return result;
+        return sources;
     }
 
-    /** Reads one entry; empty when it is not a plugin. */
+    /**
+     * Reads one entry; empty when it is not a plugin (or is gone). A skipped entry is reported at WARN on
+     * {@link #REPORT_LOGGER}, once: reading it again for the same reason says nothing more.
+     */
     Optional<PluginSource> read(Path entry) {
         String name = entry.getFileName().toString();
         if (name.startsWith(".")) {
+            // Not a warning: hidden names are how deployments stage files before renaming them into place.
             LOG.debug("skipping hidden entry {}", entry);
             return Optional.empty();
         }
-        if (Files.isDirectory(entry)) {
-            Path manifest = entry.resolve(MANIFEST);
-            if (!Files.isRegularFile(manifest)) {
-                LOG.debug("skipping folder {}: no {}", entry, MANIFEST);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(entry, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            if (!Files.isSymbolicLink(entry)) {
+                skipped.remove(entry); // gone: should it come back with the same problem, say so again
                 return Optional.empty();
             }
-            return Optional.of(folder(entry, manifest));
+            return skip(entry, "broken symlink to " + linkTarget(entry));
+        } catch (AccessDeniedException e) {
+            return skip(entry, "unreadable: permission denied");
+        } catch (IOException e) {
+            return skip(entry, Files.isSymbolicLink(entry) && symlinkLoop(entry)
+                    ? "symlink loop (" + entry.getFileName() + " -> " + linkTarget(entry) + ")"
+                    : "unreadable: " + why(e));
         }
-        if (!Files.isRegularFile(entry)) {
-            return Optional.empty();
-        }
-        if (name.endsWith(".jar")) {
+        Optional<PluginSource> plugin;
+        if (attributes.isDirectory()) {
+            Path manifest = entry.resolve(MANIFEST);
+            try {
+                if (!Files.readAttributes(manifest, BasicFileAttributes.class).isRegularFile()) {
+                    return skip(entry, "folder whose " + MANIFEST + " is not a regular file");
+                }
+            } catch (NoSuchFileException e) {
+                return skip(entry, "folder without " + MANIFEST);
+            } catch (AccessDeniedException e) {
+                return skip(entry, "unreadable: permission denied to read " + manifest);
+            } catch (IOException e) {
+                return skip(entry, "unreadable: cannot read " + manifest + ": " + why(e));
+            }
+            plugin = Optional.of(folder(entry, manifest));
+        } else if (!attributes.isRegularFile()) {
+            return skip(entry, "neither a regular file nor a folder");
+        } else if (name.endsWith(".jar")) {
             String id = name.substring(0, name.length() - 4);
             JavaCommand java = javaCommand(entry, defaultJvmOptions, List.of());
-            return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.JAR, Optional.empty(),
+            plugin = Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.JAR, Optional.empty(),
                     java.command(), Optional.of(java), directory, Map.of(), Optional.empty(), Optional.empty(),
                     fingerprint(entry))));
-        }
-        if (Files.isExecutable(entry)) {
+        } else if (Files.isExecutable(entry)) {
             int dot = name.lastIndexOf('.');
             String id = dot > 0 ? name.substring(0, dot) : name;
-            return Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.EXECUTABLE, Optional.empty(),
+            plugin = Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.EXECUTABLE, Optional.empty(),
                     List.of(entry.toString()), Optional.empty(), directory, Map.of(), Optional.empty(), Optional.empty(),
                     fingerprint(entry))));
+        } else {
+            return skip(entry, "not executable (and not a .jar or a folder with " + MANIFEST + ")");
         }
-        LOG.debug("skipping {}: not executable, not a jar, not a plugin folder", entry);
+        skipped.remove(entry);
+        return plugin;
+    }
+
+    private Optional<PluginSource> skip(Path entry, String reason) {
+        // A watched folder that keeps changing (say, 10,000 files being copied into it) is read again
+        // after each change: one line per entry and reason, not one per read.
+        if (!reason.equals(skipped.put(entry, reason))) {
+            REPORT.warn("skipping {}: {}", entry, reason);
+        }
         return Optional.empty();
+    }
+
+    /** What went wrong, without the path that the line names already. */
+    private static String why(IOException e) {
+        return e instanceof FileSystemException failure && failure.getReason() != null ? failure.getReason() : e.toString();
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** Whether following {@code link} comes back to a link already followed. */
+    private static boolean symlinkLoop(Path link) {
+        Set<Path> seen = new HashSet<>();
+        Path at = link.toAbsolutePath().normalize();
+        // The kernel gives up after 40 links too (ELOOP), loop or not.
+        for (int hops = 0; hops < 40 && Files.isSymbolicLink(at); hops++) {
+            if (!seen.add(at)) {
+                return true;
+            }
+            try {
+                at = at.resolveSibling(Files.readSymbolicLink(at)).normalize();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return Files.isSymbolicLink(at);
     }
 
     private PluginSource folder(Path folder, Path manifestFile) {

@@ -18,7 +18,8 @@ import java.util.OptionalLong;
  * @param pid          its process id while it has a process
  * @param startedAt    when its current process became ready
  * @param restarts     how many times it was restarted after crashes (reset by an explicit start)
- * @param lastError    the last error, in words
+ * @param lastError    the last error, in words; the whole of it, which may take several lines (a start
+ *                     failure quotes what the plugin printed)
  * @param lastExitCode the exit status of its last process, once one exited
  * @param stderrTail   the last lines its processes wrote on stderr
  */

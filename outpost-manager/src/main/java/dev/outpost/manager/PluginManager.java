@@ -50,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Each entry of the directory is one plugin, listed under its id. An id claimed by two entries
+ * (say, an executable and a folder whose {@code plugin.json} gives the executable's name as its id)
+ * fails both, each listed under its file name, with a reason naming both paths; when the manager
+ * watches the directory, removing either lets the other start. Entries that are not plugins are
+ * reported once each, at WARN, on the logger {@code outpost.directory}, with the reason (not
+ * executable, a folder without {@code plugin.json}, a broken link or a symlink loop, unreadable).
+ *
  * <p>Thread-safe. Listeners get every state change in order on one event thread.
  */
 public final class PluginManager implements AutoCloseable {
@@ -59,6 +66,7 @@ public final class PluginManager implements AutoCloseable {
     private final Builder config;
     private final PluginDirectory directory;
     private final Map<String, ManagedPlugin> plugins = new ConcurrentHashMap<>();
+    private final DirectorySync sync;
     private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService events;
     private final ExecutorService workers;
@@ -75,6 +83,7 @@ public final class PluginManager implements AutoCloseable {
         Set<Integer> versions = new TreeSet<>(builder.types.keySet());
         this.directory = new PluginDirectory(builder.directory, builder.handshake, versions, builder.hostVersion,
                 builder.jvmOptions, builder.classDataCache);
+        this.sync = new DirectorySync(this, directory, plugins);
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
@@ -95,18 +104,11 @@ public final class PluginManager implements AutoCloseable {
      * @throws UncheckedIOException when the directory cannot be read
      */
     public void start() {
-        List<PluginSource> sources;
+        List<ManagedPlugin> added;
         try {
-            sources = directory.scan();
+            added = sync.scan();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read plugins directory " + directory.directory(), e);
-        }
-        List<ManagedPlugin> added = new ArrayList<>();
-        for (PluginSource source : sources) {
-            ManagedPlugin plugin = new ManagedPlugin(this, source);
-            if (plugins.putIfAbsent(source.id(), plugin) == null) {
-                added.add(plugin);
-            }
         }
         added.forEach(plugin -> plugin.load(true));
         awaitSettled(added, config.startTimeout.plusSeconds(5));
@@ -174,14 +176,22 @@ public final class PluginManager implements AutoCloseable {
         }
     }
 
-    /** Starts a stopped, crashed or failed plugin; resets its restart count. Blocks until it runs or fails. */
+    /**
+     * Starts a stopped, crashed or failed plugin; resets its restart count. Blocks until it runs or fails.
+     *
+     * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
+     */
     public void restart(String id) {
-        require(id).restartByHand();
+        runnable(id).restartByHand();
     }
 
-    /** Starts a plugin that is stopped. Blocks until it runs or fails. */
+    /**
+     * Starts a plugin that is stopped. Blocks until it runs or fails.
+     *
+     * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
+     */
     public void start(String id) {
-        require(id).start();
+        runnable(id).start();
     }
 
     /** Stops a plugin; it stays STOPPED until started. Blocks until its process is gone. */
@@ -194,16 +204,22 @@ public final class PluginManager implements AutoCloseable {
         require(id).stop(PluginState.DISABLED, "disabled");
     }
 
-    /** Lets a disabled plugin run again and starts it. Blocks until it runs or fails. */
+    /**
+     * Lets a disabled plugin run again and starts it. Blocks until it runs or fails.
+     *
+     * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
+     */
     public void enable(String id) {
-        require(id).enable();
+        runnable(id).enable();
     }
 
-    /** Stops a plugin and forgets it. */
+    /** Stops a plugin and forgets it (until its entry in the directory changes, when watching). */
     public void unload(String id) {
         ManagedPlugin plugin = require(id);
         plugin.stop(PluginState.STOPPED, "unloaded");
-        plugins.remove(id, plugin);
+        if (plugins.remove(id, plugin)) {
+            sync.forget(plugin.source().path());
+        }
     }
 
     /**
@@ -214,9 +230,7 @@ public final class PluginManager implements AutoCloseable {
      */
     public void reload(String id) {
         ManagedPlugin plugin = require(id);
-        PluginSource fresh = directory.read(plugin.source().path())
-                .orElseThrow(() -> new IllegalStateException("plugin '" + id + "' is gone from " + directory.directory()));
-        plugin.reload(fresh);
+        plugin.reload(sync.reread(plugin));
     }
 
     private void callMade(String pluginId, String method, Duration duration, Throwable failure) {
@@ -287,41 +301,26 @@ public final class PluginManager implements AutoCloseable {
         return plugin;
     }
 
+    /**
+     * A plugin that is not to be started by hand: one whose entry cannot run would be started as the
+     * very thing that made it fail (the other claimant of its id, say).
+     */
+    private ManagedPlugin runnable(String id) {
+        ManagedPlugin plugin = require(id);
+        Optional<String> error = plugin.source().error();
+        if (error.isPresent()) {
+            throw new IllegalStateException("plugin '" + id + "' cannot run until its entry "
+                    + plugin.source().path() + " is fixed: " + error.get());
+        }
+        return plugin;
+    }
+
     /** The directory entry changed (or appeared, or vanished): load, reload or unload. */
     void entryChanged(Path entry) {
         if (closed) {
             return;
         }
-        ManagedPlugin known = plugins.values().stream().filter(p -> p.source().path().equals(entry)).findFirst()
-                .orElse(null);
-        Optional<PluginSource> read = Files.exists(entry) ? directory.read(entry) : Optional.empty();
-        if (known == null) {
-            read.ifPresent(source -> {
-                if (plugins.containsKey(source.id())) {
-                    source = source.failed("duplicate plugin id '" + source.id() + "'");
-                }
-                ManagedPlugin plugin = new ManagedPlugin(this, source);
-                if (plugins.putIfAbsent(source.id(), plugin) == null) {
-                    LOG.info("new plugin '{}' in {}", source.id(), directory.directory());
-                    plugin.load(true);
-                }
-            });
-        } else if (read.isEmpty()) {
-            LOG.info("plugin '{}' was removed from {}", known.id(), directory.directory());
-            unload(known.id());
-        } else if (!read.get().fingerprint().equals(known.source().fingerprint())) {
-            PluginSource fresh = read.get();
-            if (known.state() == PluginState.RUNNING) {
-                try {
-                    known.reload(fresh);
-                } catch (RuntimeException e) {
-                    LOG.warn("plugin '{}' changed but cannot be reloaded: {}", known.id(), e.getMessage());
-                }
-            } else {
-                unload(known.id());
-                entryChanged(entry);
-            }
-        }
+        sync.changed(entry);
     }
 
     void publish(PluginEvent event) {

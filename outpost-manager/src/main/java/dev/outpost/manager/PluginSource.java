@@ -35,6 +35,14 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
         FOLDER
     }
 
+    /**
+     * Whether {@link #id} is one the entry claims (an executable's or jar's name, a manifest's id), rather
+     * than the folder name that a folder whose manifest gives no usable id is listed under.
+     */
+    boolean claimsId() {
+        return kind != Kind.FOLDER || manifest.isPresent();
+    }
+
     PluginSource renamed(String newId) {
         return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint);
     }
