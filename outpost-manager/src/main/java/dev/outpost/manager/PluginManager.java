@@ -104,16 +104,22 @@ public final class PluginManager implements AutoCloseable {
      * @throws UncheckedIOException when the directory cannot be read
      */
     public void start() {
+        // Watched from before the scan, its events handled once the first plugins are up: an entry that
+        // appears while they start is not missed.
+        DirectoryWatcher watching = config.watch ? new DirectoryWatcher(this, directory, config.settleTime) : null;
         List<ManagedPlugin> added;
         try {
             added = sync.scan();
         } catch (IOException e) {
+            if (watching != null) {
+                watching.close();
+            }
             throw new UncheckedIOException("cannot read plugins directory " + directory.directory(), e);
         }
         added.forEach(plugin -> plugin.load(true));
         awaitSettled(added, config.startTimeout.plusSeconds(5));
-        if (config.watch) {
-            watcher = new DirectoryWatcher(this, directory, config.settleTime);
+        if (watching != null) {
+            watcher = watching;
             watcher.start();
         }
     }

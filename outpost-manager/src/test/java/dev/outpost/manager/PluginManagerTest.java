@@ -339,6 +339,18 @@ class PluginManagerTest {
     }
 
     @Test
+    void anEntryThatAppearsWhileThePluginsStartIsLoadedToo() throws Exception {
+        // The first plugin, as it is launched (start() is still waiting for it), puts a second one in place.
+        Path second = dir.resolve("second");
+        PluginDirs.script(dir, "first", "[ -e '" + second + "' ] || { cp \"$0\" '" + dir.resolve(".second.tmp")
+                + "' && mv '" + dir.resolve(".second.tmp") + "' '" + second + "'; }\nexec "
+                + PluginDirs.quote(dev.outpost.fixtures.TestJvm.of(SensorPlugin.class)));
+        started(builder().watch(true).settleTime(Duration.ofMillis(200)));
+        assertThat(second).exists();
+        events.await("second", PluginState.RUNNING, 1);
+    }
+
+    @Test
     void closeStopsTwentyPluginsInParallel() throws Exception {
         for (int i = 0; i < 20; i++) {
             PluginDirs.script(dir, String.format("sensor-%02d", i));
