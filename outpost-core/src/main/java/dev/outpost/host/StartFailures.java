@@ -5,6 +5,7 @@ import dev.outpost.wire.HandshakeConfig;
 import dev.outpost.wire.HandshakeLine;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -111,10 +112,14 @@ final class StartFailures {
             return new Verdict(Kind.COOKIE_MISMATCH, ": magic cookie mismatch?" + sent
                     + ", and the plugin answered that it is a plugin meant to be started by its host" + agree);
         }
-        // Not relying on the words alone: other plugins word it otherwise, or not at all. This is how
-        // any of them refuses a cookie; a crash says so on stderr.
+        // Not relying on go-plugin's words alone: other plugins word it otherwise, or not at all. A quick
+        // exit with status 1 and nothing on stdout is how any of them refuses a cookie; but one that says
+        // something else on stderr (a missing setting, a database down) may have failed for a reason a
+        // later start does not meet, so only silence or a word about the cookie is taken for a refusal.
         boolean crashed = stderr.stream().anyMatch(line -> CRASH_MARKERS.stream().anyMatch(line::startsWith));
-        if (!printedOnStdout && !crashed && alive.compareTo(AT_ONCE) <= 0) {
+        boolean silent = stderr.stream().allMatch(String::isBlank);
+        boolean aboutTheCookie = stderr.stream().anyMatch(line -> line.toLowerCase(Locale.ROOT).contains("cookie"));
+        if (!printedOnStdout && !crashed && (silent || aboutTheCookie) && alive.compareTo(AT_ONCE) <= 0) {
             return new Verdict(Kind.COOKIE_MISMATCH, ": magic cookie mismatch?" + sent + ", and the plugin exited "
                     + "after " + alive.toMillis() + " ms without a word on stdout, as plugins do when the cookie "
                     + "is not theirs" + agree);

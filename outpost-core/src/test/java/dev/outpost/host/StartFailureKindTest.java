@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -81,12 +82,16 @@ class StartFailureKindTest {
     }
 
     @Test
-    void anExitWithStatusOneAtOnceAndNothingOnStdoutIsASuspectedMismatchWhateverItSays() {
-        PluginStartException failure = startFails(config().command("sh", "-c", "echo 'wrong key' >&2; exit 1").build());
-        assertThat(failure.kind()).isEqualTo(Kind.COOKIE_MISMATCH);
-        assertThat(failure).hasMessageContaining("magic cookie mismatch? the host set OUTPOST_TEST_PLUGIN=probe")
-                .hasMessageContaining("without a word on stdout")
-                .hasMessageContaining("| wrong key");
+    void anExitWithStatusOneAtOnceAndNothingOnStdoutIsASuspectedMismatchWhenSilentOrAboutTheCookie() {
+        for (String script : List.of("exit 1", "echo 'bad cookie' >&2; exit 1")) {
+            PluginStartException failure = startFails(config().command("sh", "-c", script).build());
+            assertThat(failure.kind()).as(script).isEqualTo(Kind.COOKIE_MISMATCH);
+            assertThat(failure).hasMessageContaining("magic cookie mismatch? the host set OUTPOST_TEST_PLUGIN=probe")
+                    .hasMessageContaining("without a word on stdout");
+        }
+        PluginStartException other = startFails(config().command("sh", "-c", "echo 'no database' >&2; exit 1").build());
+        assertThat(other.kind()).as("another reason, said").isEqualTo(Kind.EXITED);
+        assertThat(other).hasMessageContaining("| no database");
     }
 
     @ParameterizedTest

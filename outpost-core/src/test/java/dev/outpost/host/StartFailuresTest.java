@@ -29,9 +29,11 @@ class StartFailuresTest {
     }
 
     @Test
-    void withoutTheTextOnlyAQuickSilentExitWithStatusOneIsSuspected() {
+    void withoutTheTextOnlyAQuickExitWithStatusOneSilentOrAboutTheCookieIsSuspected() {
         assertThat(exit(1, QUICK, false)).isEqualTo(Kind.COOKIE_MISMATCH);
         assertThat(exit(1, QUICK, false, "Wrong cookie, go away")).isEqualTo(Kind.COOKIE_MISMATCH);
+        assertThat(exit(1, QUICK, false, "cannot reach the database at db:5432")).as("another reason, said")
+                .isEqualTo(Kind.EXITED);
         assertThat(exit(1, LONG, false)).as("ran for a while").isEqualTo(Kind.EXITED);
         assertThat(exit(1, QUICK, true)).as("printed on stdout").isEqualTo(Kind.EXITED);
         assertThat(exit(2, QUICK, false)).as("another status").isEqualTo(Kind.EXITED);
