@@ -463,12 +463,21 @@ public final class PluginClient implements AutoCloseable {
      * @throws PluginUnavailableException when it has exited or does not answer within 5 s
      */
     public void ping() {
+        ping(HEALTH_TIMEOUT);
+    }
+
+    /**
+     * Checks that the plugin answers its health check within {@code timeout}.
+     *
+     * @throws PluginUnavailableException when it has exited or does not answer in time
+     */
+    public void ping(Duration timeout) {
         if (exited()) {
             throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid() + ") "
                     + exit.join().describe());
         }
         try {
-            checkHealth(HEALTH_TIMEOUT);
+            checkHealth(timeout);
         } catch (PluginUnavailableException e) {
             throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid()
                     + ") does not answer its health check: " + e.getMessage(), e.getCause());

@@ -480,7 +480,7 @@ final class ManagedPlugin {
 
     private void checkHealth(Generation checked) {
         try {
-            checked.client.ping();
+            checked.client.ping(manager.healthCheckTimeout());
             synchronized (this) {
                 failedHealthChecks = 0;
             }

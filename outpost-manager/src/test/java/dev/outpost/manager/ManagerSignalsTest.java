@@ -81,6 +81,20 @@ class ManagerSignalsTest {
     }
 
     @Test
+    void withTheDefaultsAStoppedPluginIsFoundWithinTenSeconds() throws Exception {
+        manager = builder().build();
+        manager.start();
+        long pid = manager.plugin("sensor").orElseThrow().pid().orElseThrow();
+        java.time.Instant stopped = java.time.Instant.now();
+        signal(pid, "STOP");
+        PluginEvent crash = events.await("sensor", PluginState.CRASHED, 1);
+        assertThat(crash.reason()).startsWith("3 health checks in a row failed");
+        assertThat(Duration.between(stopped, crash.at())).as("SIGSTOP to CRASHED").isLessThan(Duration.ofSeconds(10));
+        events.await("sensor", PluginState.RUNNING, 2);
+        assertGone(pid);
+    }
+
+    @Test
     void metricsCountCallsCrashesAndRestartsAndShowTheState() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PluginMetrics metrics = new PluginMetrics(registry);
