@@ -3,20 +3,13 @@ package dev.outpost.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.fixtures.LeakCheck;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -82,56 +75,21 @@ class HostMemoryIT {
         Files.createSymbolicLink(plugins.resolve("go-kv"), Path.of(Peers.goPlugin()));
         Files.createSymbolicLink(plugins.resolve("java-kv"), Path.of(Peers.javaPlugin()));
         Files.createSymbolicLink(plugins.resolve("python-kv"), Path.of(Peers.pythonPlugin()));
-        Process run = new ProcessBuilder(Peers.INTEROP.resolve("../outpost").normalize().toString(), "run",
-                plugins.toString()).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        BlockingQueue<String> out = lines(run);
+        OutpostRun run = OutpostRun.start(plugins);
         try {
-            awaitRunning(out, List.of("go-kv", "java-kv", "python-kv"));
-            assertThat(kilobytes(run.pid(), "VmRSS")).as("RSS of an idle outpost run, kB").isLessThan(IDLE_LIMIT_KB);
+            run.awaitRunning(List.of("go-kv", "java-kv", "python-kv"));
+            assertThat(kilobytes(run.process().pid(), "VmRSS")).as("RSS of an idle outpost run, kB")
+                    .isLessThan(IDLE_LIMIT_KB);
 
             // Renamed in: the directory watcher sees the whole script at once.
             Files.move(floodingPlugin(dir), plugins.resolve("flood"));
             // The flood is written before the handshake, through a pipe of 64 KiB: RUNNING means it was read.
-            awaitRunning(out, List.of("flood"));
-            assertThat(kilobytes(run.pid(), "VmHWM")).as("peak RSS of outpost run through the flood, kB")
+            run.awaitRunning(List.of("flood"));
+            assertThat(kilobytes(run.process().pid(), "VmHWM")).as("peak RSS of outpost run through the flood, kB")
                     .isLessThan(FLOOD_LIMIT_KB);
         } finally {
-            run.destroy();
-            run.waitFor(30, TimeUnit.SECONDS);
-        }
-    }
-
-    /** The lines {@code process} prints, read by a thread of their own. */
-    private static BlockingQueue<String> lines(Process process) {
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    lines.add(line);
-                }
-            } catch (java.io.IOException e) {
-                lines.add("<" + e + ">");
-            }
-        }, "outpost-run-output");
-        reader.setDaemon(true);
-        reader.start();
-        return lines;
-    }
-
-    private static void awaitRunning(BlockingQueue<String> out, List<String> ids) throws Exception {
-        List<String> waiting = new ArrayList<>(ids);
-        List<String> seen = new ArrayList<>();
-        Pattern running = Pattern.compile("^(\\S+) STARTING -> RUNNING \\[pid \\d+\\]$");
-        while (!waiting.isEmpty()) {
-            String line = out.poll(90, TimeUnit.SECONDS);
-            assertThat(line).as("%s not RUNNING within 90 s; outpost run printed %s", waiting, seen).isNotNull();
-            seen.add(line);
-            Matcher matcher = running.matcher(line);
-            if (matcher.matches()) {
-                waiting.remove(matcher.group(1));
-            }
+            run.process().destroy();
+            run.process().waitFor(30, TimeUnit.SECONDS);
         }
     }
 }

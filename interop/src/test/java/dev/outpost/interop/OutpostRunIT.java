@@ -5,19 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Running;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,55 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(LeakCheck.class)
 class OutpostRunIT {
 
-    private static final String END = "<end of output>";
-
     @BeforeAll
     static void buildPeers() throws Exception {
         Peers.build();
-    }
-
-    /** {@code outpost run} on {@code plugins}, read line by line. */
-    private record Run(Process process, BlockingQueue<String> output, Thread reader, List<String> lines) {
-        static Run start(Path plugins) throws Exception {
-            Process run = new ProcessBuilder(Peers.INTEROP.resolve("../outpost").normalize().toString(), "run",
-                    plugins.toString()).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            BlockingQueue<String> output = new LinkedBlockingQueue<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line = out.readLine(); line != null; line = out.readLine()) {
-                        output.add(line);
-                    }
-                } catch (java.io.IOException e) {
-                    output.add("<" + e + ">");
-                }
-                output.add(END);
-            });
-            reader.setDaemon(true);
-            reader.start();
-            return new Run(run, output, reader, new ArrayList<>());
-        }
-
-        /** The pids of the first {@code count} plugins to reach RUNNING. */
-        List<Long> awaitRunning(int count) throws Exception {
-            List<Long> pids = new ArrayList<>();
-            Pattern running = Pattern.compile("^(\\S+) STARTING -> RUNNING \\[pid (\\d+)\\]$");
-            while (pids.size() < count) {
-                String line = output.poll(90, TimeUnit.SECONDS);
-                if (line == null || line.equals(END)) {
-                    process.destroy();
-                    process.waitFor(30, TimeUnit.SECONDS);
-                    throw new AssertionError(count + " plugins did not reach RUNNING; output: " + lines);
-                }
-                lines.add(line);
-                Matcher matcher = running.matcher(line);
-                if (matcher.matches()) {
-                    pids.add(Long.parseLong(matcher.group(2)));
-                }
-            }
-            return pids;
-        }
     }
 
     private static void link(Path plugins, String name, String target) throws Exception {
@@ -87,7 +34,7 @@ class OutpostRunIT {
         link(plugins, "go-kv", Peers.goPlugin());
         link(plugins, "java-kv", Peers.javaPlugin());
         link(plugins, "python-kv", Peers.pythonPlugin());
-        Run started = Run.start(plugins);
+        OutpostRun started = OutpostRun.start(plugins);
         Process run = started.process();
         List<String> lines = started.lines();
         List<Long> pids = started.awaitRunning(3);
@@ -99,7 +46,7 @@ class OutpostRunIT {
         run.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
         assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
         reader.join(10_000);
-        for (String line = output.poll(); line != null && !line.equals(END); line = output.poll()) {
+        for (String line = output.poll(); line != null && !line.equals(OutpostRun.END); line = output.poll()) {
             lines.add(line);
         }
         assertThat(run.exitValue()).as("exit status; output: %s", lines).isZero();
@@ -119,7 +66,7 @@ class OutpostRunIT {
         link(plugins, "go18-kv", Peers.go18Plugin());
         link(plugins, "java-kv", Peers.javaPlugin());
         link(plugins, "python-kv", Peers.pythonPlugin());
-        Run run = Run.start(plugins);
+        OutpostRun run = OutpostRun.start(plugins);
         List<ProcessHandle> started = run.awaitRunning(4).stream()
                 .map(pid -> ProcessHandle.of(pid).orElseThrow()).toList();
         run.process().destroyForcibly(); // SIGKILL: no shutdown hook runs in the host

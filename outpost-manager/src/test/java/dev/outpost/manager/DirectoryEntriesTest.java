@@ -13,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -21,31 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the manager makes of a directory's entries: ids claimed twice, and entries that are not plugins. */
 @ExtendWith(LeakCheck.class)
-class DirectoryEntriesTest {
-
-    @TempDir
-    Path dir;
-
-    private final Events events = new Events();
-    private PluginManager manager;
+class DirectoryEntriesTest extends ManagerTestSupport {
 
     private PluginManager started(boolean watch) {
-        manager = PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE)
-                .plugin("sensor", Sensor.class).noClassDataSharing().watch(watch).settleTime(Duration.ofMillis(200))
-                .listener(events).build();
-        manager.start();
-        return manager;
-    }
-
-    @AfterEach
-    void close() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
-
-    private PluginInfo info(String id) {
-        return manager.plugin(id).orElseThrow();
+        return started(PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE)
+                .plugin("sensor", Sensor.class).noClassDataSharing().watch(watch).settleTime(Duration.ofMillis(200)));
     }
 
     private Path entry(String name) {

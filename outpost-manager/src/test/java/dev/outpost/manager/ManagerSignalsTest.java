@@ -11,34 +11,19 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Crash signals other than an exit (hung calls, failed health checks), and the metrics. */
 @ExtendWith(LeakCheck.class)
-class ManagerSignalsTest {
-
-    @TempDir
-    Path dir;
-
-    private final Events events = new Events();
-    private PluginManager manager;
+class ManagerSignalsTest extends ManagerTestSupport {
 
     private PluginManager.Builder builder() throws Exception {
         PluginDirs.script(dir, "sensor");
         return PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE).plugin("sensor", Sensor.class)
                 .restartPolicy(new RestartPolicy(Duration.ofMillis(20), Duration.ofMillis(50), 2, 0, 10,
-                        Duration.ofMinutes(1)))
-                .listener(events);
-    }
-
-    @AfterEach
-    void close() {
-        if (manager != null) {
-            manager.close();
-        }
+                        Duration.ofMinutes(1)));
     }
 
     private static void signal(long pid, String signal) throws Exception {
@@ -53,8 +38,7 @@ class ManagerSignalsTest {
 
     @Test
     void callsThatTimeOutInARowRestartAHungPlugin() throws Exception {
-        manager = builder().hungCallLimit(2).callTimeout(Duration.ofMillis(300)).healthChecks(Duration.ZERO, 1).build();
-        manager.start();
+        started(builder().hungCallLimit(2).callTimeout(Duration.ofMillis(300)).healthChecks(Duration.ZERO, 1));
         Sensor sensor = manager.dispense("sensor", "sensor", Sensor.class);
         long pid = sensor.pid();
         signal(pid, "STOP"); // the process hangs: alive, silent
@@ -70,8 +54,7 @@ class ManagerSignalsTest {
 
     @Test
     void failedHealthChecksInARowRestartAPlugin() throws Exception {
-        manager = builder().healthChecks(Duration.ofMillis(200), 2).build();
-        manager.start();
+        started(builder().healthChecks(Duration.ofMillis(200), 2));
         long pid = manager.plugin("sensor").orElseThrow().pid().orElseThrow();
         signal(pid, "STOP");
         PluginEvent crash = events.await("sensor", PluginState.CRASHED, 1);
@@ -82,8 +65,7 @@ class ManagerSignalsTest {
 
     @Test
     void withTheDefaultsAStoppedPluginIsFoundWithinTenSeconds() throws Exception {
-        manager = builder().build();
-        manager.start();
+        started(builder());
         long pid = manager.plugin("sensor").orElseThrow().pid().orElseThrow();
         java.time.Instant stopped = java.time.Instant.now();
         signal(pid, "STOP");
@@ -98,8 +80,7 @@ class ManagerSignalsTest {
     void metricsCountCallsCrashesAndRestartsAndShowTheState() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PluginMetrics metrics = new PluginMetrics(registry);
-        manager = builder().listener(metrics).callListener(metrics).build();
-        manager.start();
+        started(builder().listener(metrics).callListener(metrics));
         Sensor sensor = manager.dispense("sensor", "sensor", Sensor.class);
         for (int i = 0; i < 5; i++) {
             sensor.read();

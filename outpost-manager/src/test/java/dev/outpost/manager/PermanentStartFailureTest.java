@@ -14,48 +14,23 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Start failures that cannot heal go to FAILED at once; by hand or with a new file the plugin starts again. */
 @ExtendWith(LeakCheck.class)
-class PermanentStartFailureTest {
-
-    @TempDir
-    Path dir;
+class PermanentStartFailureTest extends ManagerTestSupport {
 
     @TempDir
     Path classData;
-
-    private final Events events = new Events();
-    private PluginManager manager;
 
     /** A manager that would restart a crashing plugin 20 times, quickly. */
     private PluginManager.Builder builder(HandshakeConfig handshake) {
         return PluginManager.builder().directory(dir).classDataSharing(classData).handshake(handshake)
                 .plugin("sensor", Sensor.class).hostVersion("1.5.0")
                 .restartPolicy(new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(50), 2, 0, 20,
-                        Duration.ofMinutes(1)))
-                .listener(events);
-    }
-
-    private PluginManager started(PluginManager.Builder builder) {
-        manager = builder.build();
-        manager.start();
-        return manager;
-    }
-
-    @AfterEach
-    void close() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
-
-    private PluginInfo info(String id) {
-        return manager.plugin(id).orElseThrow();
+                        Duration.ofMinutes(1)));
     }
 
     @Test
@@ -68,7 +43,8 @@ class PermanentStartFailureTest {
         assertThat(failed.reason()).contains("exited with status 1 before its handshake: magic cookie mismatch? "
                 + "the host set OUTPOST_TEST_SENSOR=not-the-sensor");
         assertThat(info("sensor").restarts()).isZero();
-        assertThat(info("sensor").lastError()).hasValue(failed.reason());
+        assertThat(info("sensor").lastError()).as("the full error, of which the event carries the first line")
+                .hasValueSatisfying(error -> assertThat(error).startsWith(failed.reason()));
 
         manager.restart("sensor");
         events.await("sensor", PluginState.FAILED, 2);
@@ -85,7 +61,10 @@ class PermanentStartFailureTest {
         PluginEvent failed = events.await("sensor", PluginState.FAILED, 1);
         assertThat(events.moves("sensor")).containsExactly("LOADING -> STARTING", "STARTING -> FAILED");
         assertThat(failed.reason()).contains("exited with status 1 before its handshake: its main class is not on "
-                + "its class path").contains("Could not find or load main class " + SensorPlugin.class.getName());
+                + "its class path");
+        assertThat(info("sensor").lastError()).as("the JVM's own words come with the full error")
+                .hasValueSatisfying(error -> assertThat(error).startsWith(failed.reason())
+                        .contains("Could not find or load main class " + SensorPlugin.class.getName()));
         assertThat(info("sensor").restarts()).isZero();
 
         // Renamed into place, so that the watcher never sees half a jar.

@@ -20,23 +20,16 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The manager with real plugin processes. */
 @ExtendWith(LeakCheck.class)
-class PluginManagerTest {
-
-    @TempDir
-    Path dir;
+class PluginManagerTest extends ManagerTestSupport {
 
     @TempDir
     Path classData;
-
-    private final Events events = new Events();
-    private PluginManager manager;
 
     private PluginManager.Builder builder() {
         return PluginManager.builder()
@@ -50,25 +43,7 @@ class PluginManagerTest {
                     return Optional.of(Manifest.of(info.id(), info.name(), info.version(), "tests"));
                 })
                 .restartPolicy(new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2, 0.1, 20,
-                        Duration.ofMinutes(1)))
-                .listener(events);
-    }
-
-    private PluginManager started(PluginManager.Builder builder) {
-        manager = builder.build();
-        manager.start();
-        return manager;
-    }
-
-    @AfterEach
-    void close() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
-
-    private PluginInfo info(String id) {
-        return manager.plugin(id).orElseThrow();
+                        Duration.ofMinutes(1)));
     }
 
     @Test

@@ -1,0 +1,33 @@
+package dev.outpost.manager;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the manager's tests share: a plugins directory, the manager's events, and the manager, closed after each test. */
+abstract class ManagerTestSupport {
+
+    @TempDir
+    Path dir;
+
+    final Events events = new Events();
+    PluginManager manager;
+
+    /** Builds and starts the manager, with {@link #events} listening. */
+    PluginManager started(PluginManager.Builder builder) {
+        manager = builder.listener(events).build();
+        manager.start();
+        return manager;
+    }
+
+    @AfterEach
+    void closeManager() {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    PluginInfo info(String id) {
+        return manager.plugin(id).orElseThrow();
+    }
+}
