@@ -158,7 +158,8 @@ public final class PluginManager implements AutoCloseable {
      * A proxy of the plugin interface {@code type}, served as {@code name} by plugin {@code id}, that
      * stays valid across restarts and reloads: while the plugin restarts, a call waits up to {@link
      * Builder#unavailableWait} for it, then fails with {@link PluginUnavailableException} giving the
-     * state and the last error.
+     * state and the last error. It follows the id: when a watched directory loads the plugin's entry
+     * anew (its file removed and put back, say), calls go to the new plugin of that id.
      *
      * @throws IllegalArgumentException when there is no such plugin or {@code type} was not registered
      */
@@ -167,7 +168,7 @@ public final class PluginManager implements AutoCloseable {
         if (config.types.values().stream().noneMatch(set -> set.containsKey(name))) {
             throw new IllegalArgumentException("plugin type \"" + name + "\" is not registered with this manager");
         }
-        return StableHandle.create(plugin, name, type, config.unavailableWait, this::callMade);
+        return StableHandle.create(plugin, plugins::get, name, type, config.unavailableWait, this::callMade);
     }
 
     /** The plugin's current process, for protobuf clients and the like; empty while it is not running. */

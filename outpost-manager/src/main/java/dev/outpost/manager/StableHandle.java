@@ -6,31 +6,56 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * A proxy of a plugin interface that outlives the plugin's processes: each call goes to the process
  * that serves now, waits while the plugin restarts, and is counted so that a reload can let it finish
  * on the old process.
+ *
+ * <p>It is bound to the plugin's id, not to one {@link ManagedPlugin}: a watched directory that unloads
+ * a plugin and loads its entry again (a file removed and put back, made non-executable and fixed,
+ * changed while the plugin was not running) makes a new one under the same id, and the handle goes on
+ * to it. While the id has no plugin, calls go to the last one, which says it is stopped.
  */
 final class StableHandle implements InvocationHandler {
 
-    private final ManagedPlugin plugin;
+    private final String id;
+    private final Function<String, ManagedPlugin> plugins;
     private final String name;
     private final Class<?> type;
     private final Duration wait;
     private final CallListener calls;
+    private volatile ManagedPlugin last;
 
-    private StableHandle(ManagedPlugin plugin, String name, Class<?> type, Duration wait, CallListener calls) {
-        this.plugin = plugin;
+    private StableHandle(ManagedPlugin plugin, Function<String, ManagedPlugin> plugins, String name, Class<?> type,
+                         Duration wait, CallListener calls) {
+        this.id = plugin.id();
+        this.last = plugin;
+        this.plugins = plugins;
         this.name = name;
         this.type = type;
         this.wait = wait;
         this.calls = calls;
     }
 
-    static <T> T create(ManagedPlugin plugin, String name, Class<T> type, Duration wait, CallListener calls) {
+    /**
+     * @param plugin  the plugin of the id now
+     * @param plugins the plugin of an id at the time of each call, or null while there is none
+     */
+    static <T> T create(ManagedPlugin plugin, Function<String, ManagedPlugin> plugins, String name, Class<T> type,
+                        Duration wait, CallListener calls) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                new StableHandle(plugin, name, type, wait, calls)));
+                new StableHandle(plugin, plugins, name, type, wait, calls)));
+    }
+
+    private ManagedPlugin current() {
+        ManagedPlugin now = plugins.apply(id);
+        if (now == null) {
+            return last;
+        }
+        last = now;
+        return now;
     }
 
     @Override
@@ -39,13 +64,14 @@ final class StableHandle implements InvocationHandler {
             return switch (method.getName()) {
                 case "equals" -> proxy == args[0];
                 case "hashCode" -> System.identityHashCode(proxy);
-                default -> type.getSimpleName() + " of managed plugin '" + plugin.id() + "'";
+                default -> type.getSimpleName() + " of managed plugin '" + id + "'";
             };
         }
         if (method.isDefault()) {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
         long started = System.nanoTime();
+        ManagedPlugin plugin = current();
         Throwable failure = null;
         ManagedPlugin.Generation generation = null;
         try {
