@@ -134,12 +134,21 @@ final class Chaos {
                     }
                 }
                 case RELOAD -> {
+                    if (manager.plugin(id).isEmpty()) {
+                        // Its file is removed or not executable: the watching manager has unloaded it, and
+                        // reload(id) would say "no plugin" (IllegalArgumentException), as it should.
+                        count("reload:unloaded");
+                        break;
+                    }
                     try {
                         manager.reload(id);
                         count("reload");
                     } catch (IllegalStateException | dev.outpost.PluginException e) {
                         // Not RUNNING, or a broken file that cannot start: the manager refuses, as it should.
                         count("reload:refused");
+                    } catch (IllegalArgumentException e) {
+                        // Unloaded between the check above and the call.
+                        count("reload:unloaded");
                     }
                 }
                 case TOUCH -> {
