@@ -14,6 +14,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source benchmarks/lib.sh
 GO=${GO:-30}
 JAVA=${JAVA:-10}
 PYTHON=${PYTHON:-10}
@@ -24,21 +25,12 @@ BENCH_JAR="$ROOT/benchmarks/target/outpost-benchmarks.jar"
 LOG="$ROOT/benchmarks/target/health-soak.log"
 OUT="$ROOT/benchmarks/results/health-soak.md"
 
-if [[ ! -f "$BENCH_JAR" || -n "$(find benchmarks/src/main/java outpost-manager/src/main/java -name '*.java' \
-    -newer "$BENCH_JAR" | head -1)" ]]; then
-  echo "building the jars: ./mvnw -q -DskipTests package" >&2
-  ./mvnw -q -DskipTests package
-fi
-mkdir -p "$PEERS" "$(dirname "$OUT")"
-status=0
-bash interop/peers/build.sh "$PEERS" >"$LOG" 2>&1 || status=$?
-if [[ $status -ne 0 && $status -ne 3 ]]; then
-  echo "building the peers failed (exit $status); see $LOG" >&2
-  exit "$status"
-fi
+build_jars_if_stale "$BENCH_JAR" -- benchmarks/src/main outpost-manager/src/main outpost-core/src/main
+mkdir -p "$(dirname "$OUT")"
+build_peers "$PEERS" "$LOG"
 
 # The host runs as interop/java-kv-host does (its small-heap defaults, or JAVA_OPTS).
-read -r -a HOST_OPTS <<<"${JAVA_OPTS-$(sed -n 's/.*JAVA_OPTS-"\([^"]*\)"}.*/\1/p' interop/java-kv-host)}"
+read -r -a HOST_OPTS <<<"$(host_jvm_opts)"
 echo "health soak: $GO Go, $JAVA Java, $PYTHON Python plugins, $LOAD busy processes, $MINUTES min" >&2
 result=0
 lines=$(java "${HOST_OPTS[@]}" -Djava.io.tmpdir="${TMPDIR:-/tmp}" -Dorg.slf4j.simpleLogger.logFile=System.err \
@@ -49,11 +41,9 @@ lines=$(java "${HOST_OPTS[@]}" -Djava.io.tmpdir="${TMPDIR:-/tmp}" -Dorg.slf4j.si
 {
   echo "# Health checks under load"
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)),"
-  echo "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); $(java -version 2>&1 | head -1);"
-  echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown). PluginManager's default health checks"
-  echo "(every 2 s, 2 s timeout, 3 failures in a row). Produced by \`benchmarks/health-soak.sh\` (GO=$GO JAVA=$JAVA"
-  echo "PYTHON=$PYTHON MINUTES=$MINUTES LOAD=$LOAD); the raw lines:"
+  machine_lines
+  echo "PluginManager's default health checks (every 2 s, 2 s timeout, 3 failures in a row). Produced by"
+  echo "\`benchmarks/health-soak.sh\` (GO=$GO JAVA=$JAVA PYTHON=$PYTHON MINUTES=$MINUTES LOAD=$LOAD); the raw lines:"
   echo
   echo '```'
   echo "$lines"

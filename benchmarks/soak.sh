@@ -15,6 +15,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source benchmarks/lib.sh
 CALLS=${CALLS:-1000000}
 RATE=${RATE:-500}
 MAX_MINUTES=${MAX_MINUTES:-60}
@@ -24,18 +25,9 @@ LOG="$ROOT/benchmarks/target/soak.log"
 PEERS_LOG="$ROOT/benchmarks/target/soak-peers.log"
 OUT="$ROOT/benchmarks/results/soak.md"
 
-if [[ ! -f "$JAR" || -n "$(find interop/src/main outpost-manager/src/main outpost-core/src/main -type f \
-    -newer "$JAR" | head -1)" ]]; then
-  echo "building the jars: ./mvnw -q -DskipTests package" >&2
-  ./mvnw -q -DskipTests package
-fi
-mkdir -p "$PEERS" "$(dirname "$OUT")"
-status=0
-bash interop/peers/build.sh "$PEERS" >"$PEERS_LOG" 2>&1 || status=$?
-if [[ $status -ne 0 && $status -ne 3 ]]; then
-  echo "building the peers failed (exit $status); see $PEERS_LOG" >&2
-  exit "$status"
-fi
+build_jars_if_stale "$JAR" -- interop/src/main outpost-manager/src/main outpost-core/src/main
+mkdir -p "$(dirname "$OUT")"
+build_peers "$PEERS" "$PEERS_LOG"
 
 args=(--peers "$PEERS" --interop "$ROOT/interop" --calls "$CALLS" --rate "$RATE" --max-minutes "$MAX_MINUTES"
   --markdown "$OUT" --command "CALLS=$CALLS RATE=$RATE${SEED:+ SEED=$SEED} benchmarks/soak.sh")
@@ -43,7 +35,7 @@ if [[ -n "${SEED:-}" ]]; then
   args+=(--seed "$SEED")
 fi
 # The host runs as interop/java-kv-host does (its small-heap defaults, or JAVA_OPTS).
-read -r -a HOST_OPTS <<<"${JAVA_OPTS-$(sed -n 's/.*JAVA_OPTS-"\([^"]*\)"}.*/\1/p' interop/java-kv-host)}"
+read -r -a HOST_OPTS <<<"$(host_jvm_opts)"
 echo "chaos soak: $CALLS calls at up to $RATE calls/s; the manager's log goes to $LOG" >&2
 exec java "${HOST_OPTS[@]}" -Dorg.slf4j.simpleLogger.logFile="$LOG" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$JAR" dev.outpost.interop.soak.ChaosSoak "${args[@]}"
