@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  *       {@code static}) or an annotation: <em>members</em>, put into a class;</li>
  *   <li>anything else: <em>statements</em>, put into a method of a class that may throw any exception.</li>
  * </ul>
- * A block without {@code package} and {@code import} lines gets {@link #IMPORTS}; they are on-demand
+ * A block without {@code package} and {@code import} lines gets {@link #IMPORTS}; all but one are on-demand
  * imports, so a type the block declares itself wins over an imported one of the same name.
  *
  * <p><b>What a block may take as given.</b> A line right before the opening fence of the form
@@ -60,8 +60,9 @@ import org.junit.jupiter.api.Test;
  */
 class SnippetsTest {
 
-    /** The imports of blocks that have none of their own. */
+    /** The imports of blocks that have none of their own (all on demand but one: protobuf's has its own Duration). */
     static final List<String> IMPORTS = List.of(
+            "com.google.protobuf.ByteString",
             "dev.outpost.*",
             "dev.outpost.grpc.*",
             "dev.outpost.host.*",
