@@ -56,11 +56,19 @@ import org.junit.jupiter.api.Test;
  * </ul>
  *
  * <p>A block that does not compile fails {@link #everyJavaSnippetCompiles()} with its file, the line of its
- * opening fence, the line of the error in the file, and the compiler's message.
+ * opening fence, the line of the error in the file, and the compiler's message; warnings do not count.
+ * Blocks in other languages ({@code sh}, {@code json}, {@code xml}...) are not compiled.
+ *
+ * <p>{@link #everyRelativeLinkResolves()} checks every Markdown link {@code [text](target)} outside code:
+ * a target that is not {@code http(s):}, {@code mailto:} or an anchor ({@code #...}) must name a file or
+ * directory that exists, relative to the file that links it (an anchor after the path is not checked).
  */
 class SnippetsTest {
 
-    /** The imports of blocks that have none of their own (all on demand but one: protobuf's has its own Duration). */
+    /**
+     * The imports of blocks that have none of their own. {@code ByteString} is imported by name: protobuf's
+     * package also has a {@code Duration} and an {@code Empty}, which would make those names ambiguous.
+     */
     static final List<String> IMPORTS = List.of(
             "com.google.protobuf.ByteString",
             "dev.outpost.*",
