@@ -48,6 +48,7 @@ final class ManagedPlugin {
     }
 
     private final PluginManager manager;
+    private final ManagerSettings settings;
     private final String id;
     private PluginSource source;
     private PluginState state = PluginState.LOADING;
@@ -66,6 +67,7 @@ final class ManagedPlugin {
 
     ManagedPlugin(PluginManager manager, PluginSource source) {
         this.manager = manager;
+        this.settings = manager.settings();
         this.id = source.id();
         this.source = source;
     }
@@ -188,12 +190,12 @@ final class ManagedPlugin {
 
     private void readManifest(Generation started) {
         synchronized (this) {
-            if (pluginManifest != null || manager.manifestReader() == null) {
+            if (pluginManifest != null || settings.manifestReader == null) {
                 return;
             }
         }
         try {
-            Optional<Manifest> read = manager.manifestReader().read(started.client);
+            Optional<Manifest> read = settings.manifestReader.read(started.client);
             synchronized (this) {
                 pluginManifest = read.orElse(null);
             }
@@ -204,7 +206,7 @@ final class ManagedPlugin {
 
     private ClientConfig clientConfig() {
         PluginSource current = source();
-        ClientConfig.Builder config = manager.clientTemplate(id)
+        ClientConfig.Builder config = settings.clientTemplate(id)
                 .workingDirectory(current.workingDir())
                 .env(current.env())
                 .stderr(this::rememberStderr);
@@ -257,7 +259,7 @@ final class ManagedPlugin {
             cancelHealthChecks();
             lastError = reason;
             move(PluginState.CRASHED, reason);
-            RestartPolicy policy = manager.restartPolicy();
+            RestartPolicy policy = settings.restartPolicy;
             if (!policy.allowsRestart(recentCrashes, Instant.now())) {
                 move(PluginState.FAILED, "gave up after " + policy.maxRestarts() + " restarts within "
                         + policy.window() + "; last error: " + reason);
@@ -300,7 +302,7 @@ final class ManagedPlugin {
 
     /** Waits (bounded) for a launch in progress to end, so that stopping leaves no process behind. */
     private synchronized void awaitLaunch() {
-        if (!waitUntil(() -> !launching, manager.startTimeout().plusSeconds(5))) {
+        if (!waitUntil(() -> !launching, settings.startTimeout.plusSeconds(5))) {
             LOG.warn("plugin '{}': still launching while being stopped", id);
         }
     }
@@ -361,9 +363,9 @@ final class ManagedPlugin {
         }
         Generation fresh = new Generation(client);
         Manifest freshManifest = null;
-        if (manager.manifestReader() != null) {
+        if (settings.manifestReader != null) {
             try {
-                freshManifest = manager.manifestReader().read(client).orElse(null);
+                freshManifest = settings.manifestReader.read(client).orElse(null);
             } catch (RuntimeException e) {
                 LOG.warn("plugin '{}': cannot read the new version's manifest: {}", id, e.getMessage());
             }
@@ -386,9 +388,9 @@ final class ManagedPlugin {
 
     /** Waits (bounded) until no call runs on {@code old} any more; new calls already go elsewhere. */
     private synchronized void drain(Generation old) {
-        if (!waitUntil(() -> old.inFlight == 0, manager.drainTimeout())) {
+        if (!waitUntil(() -> old.inFlight == 0, settings.drainTimeout)) {
             LOG.warn("plugin '{}': {} calls still running on pid {} after {} ms; stopping it anyway", id,
-                    old.inFlight, old.client.pid(), manager.drainTimeout().toMillis());
+                    old.inFlight, old.client.pid(), settings.drainTimeout.toMillis());
         }
     }
 
@@ -450,7 +452,7 @@ final class ManagedPlugin {
 
     /** A call on {@code used} timed out; enough in a row mean the plugin hangs. */
     void callTimedOut(Generation used, PluginTimeoutException e) {
-        int limit = manager.hungCallLimit();
+        int limit = settings.hungCallLimit;
         boolean hung;
         synchronized (this) {
             if (generation != used || limit <= 0) {
@@ -470,7 +472,7 @@ final class ManagedPlugin {
     }
 
     private void scheduleHealthChecks() {
-        Duration every = manager.healthCheckInterval();
+        Duration every = settings.healthCheckInterval;
         if (every.isZero()) {
             return;
         }
@@ -480,7 +482,7 @@ final class ManagedPlugin {
 
     private void checkHealth(Generation checked) {
         try {
-            checked.client.ping(manager.healthCheckTimeout());
+            checked.client.ping(settings.healthCheckTimeout);
             synchronized (this) {
                 failedHealthChecks = 0;
             }
@@ -490,7 +492,7 @@ final class ManagedPlugin {
                 if (generation != checked) {
                     return;
                 }
-                dead = ++failedHealthChecks >= manager.healthCheckFailures();
+                dead = ++failedHealthChecks >= settings.healthCheckFailures;
             }
             LOG.warn("plugin '{}': health check failed: {}", id, e.getMessage());
             if (dead) {
