@@ -63,7 +63,11 @@ final class ManagedPlugin {
     private int timedOutCalls;
     private ScheduledFuture<?> pending;
     private ScheduledFuture<?> healthCheck;
-    private boolean launching;
+    /**
+     * Starts and reloads under way: each may launch a process that is not yet this plugin's generation.
+     * Stopping waits for them, so that it leaves no process behind.
+     */
+    private int launching;
 
     ManagedPlugin(PluginManager manager, PluginSource source) {
         this.manager = manager;
@@ -125,13 +129,23 @@ final class ManagedPlugin {
             if (!state.canMoveTo(PluginState.STARTING) || state == PluginState.RUNNING) {
                 return;
             }
+            // Read under this monitor, as the close that stops this plugin takes it after setting the
+            // flag: a start either sees the close coming or is seen starting by it, and stopped.
+            if (manager.closing()) {
+                return;
+            }
             cancelPending();
-            launching = true;
+            launching++;
             move(PluginState.STARTING, state == PluginState.RESTARTING ? "restart " + restarts : "");
         }
         PluginClient client;
         try {
-            client = manager.launch(this::clientConfig);
+            Optional<PluginClient> launched = manager.launch(this::clientConfig);
+            if (launched.isEmpty()) {
+                launched(); // the manager is closing: the close stops this plugin
+                return;
+            }
+            client = launched.get();
         } catch (PluginStartException | IllegalArgumentException e) {
             launched();
             if (e instanceof PluginStartException failure && failure.permanent()) {
@@ -144,27 +158,24 @@ final class ManagedPlugin {
         Generation started = new Generation(client);
         // Before RUNNING, so that a running plugin always has its manifest.
         readManifest(started);
-        boolean unwanted;
+        boolean wanted;
         synchronized (this) {
-            unwanted = state != PluginState.STARTING;
+            wanted = state == PluginState.STARTING;
+            if (wanted) {
+                launched();
+                generation = started;
+                failedHealthChecks = 0;
+                timedOutCalls = 0;
+                move(PluginState.RUNNING, "pid " + client.pid());
+                scheduleHealthChecks();
+            }
         }
-        if (unwanted) {
-            // Stopped while it launched: this process is not wanted any more.
+        if (!wanted) {
+            // Stopped while it launched: this process is not wanted any more. Closed before the launch
+            // counts as over, so that the stop waiting for it returns once the process is gone.
             client.close();
             launched();
             return;
-        }
-        synchronized (this) {
-            launched();
-            if (state != PluginState.STARTING) {
-                manager.execute(client::close);
-                return;
-            }
-            generation = started;
-            failedHealthChecks = 0;
-            timedOutCalls = 0;
-            move(PluginState.RUNNING, "pid " + client.pid());
-            scheduleHealthChecks();
         }
         client.onExit().thenAccept(exit -> exited(started, exit));
     }
@@ -182,9 +193,9 @@ final class ManagedPlugin {
         move(PluginState.FAILED, failure.getMessage());
     }
 
-    /** The launch begun by {@link #start} is over, one way or the other. */
+    /** A launch begun by {@link #start} or {@link #reload} is over, one way or the other. */
     private synchronized void launched() {
-        launching = false;
+        launching--;
         notifyAll();
     }
 
@@ -302,7 +313,7 @@ final class ManagedPlugin {
 
     /** Waits (bounded) for a launch in progress to end, so that stopping leaves no process behind. */
     private synchronized void awaitLaunch() {
-        if (!waitUntil(() -> !launching, settings.startTimeout.plusSeconds(5))) {
+        if (!waitUntil(() -> launching == 0, settings.startTimeout.plusSeconds(5))) {
             LOG.warn("plugin '{}': still launching while being stopped", id);
         }
     }
@@ -334,7 +345,6 @@ final class ManagedPlugin {
      * the old one keeps serving and the reason is thrown.
      */
     void reload(PluginSource newSource) {
-        Generation old;
         synchronized (this) {
             if (state != PluginState.RUNNING) {
                 throw new IllegalStateException("plugin '" + id + "' is " + state + ", not RUNNING: nothing to reload");
@@ -347,13 +357,26 @@ final class ManagedPlugin {
         PluginSource previous;
         String before;
         synchronized (this) {
+            if (manager.closing()) {
+                throw new IllegalStateException("plugin '" + id + "' not reloaded: the plugin manager is closing");
+            }
             before = info().manifest().map(Manifest::version).orElse("?");
             previous = source;
             source = newSource;
+            launching++;
         }
-        PluginClient client;
         try {
-            client = manager.launch(this::clientConfig);
+            swapIn(before, previous);
+        } finally {
+            launched();
+        }
+    }
+
+    /** The rest of {@link #reload}, counted as a launch until the process it replaces is gone. */
+    private void swapIn(String before, PluginSource previous) {
+        Optional<PluginClient> launched;
+        try {
+            launched = manager.launch(this::clientConfig);
         } catch (RuntimeException e) {
             synchronized (this) {
                 source = previous;
@@ -361,6 +384,13 @@ final class ManagedPlugin {
             throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
                     + e.getMessage(), List.of(), e);
         }
+        if (launched.isEmpty()) {
+            synchronized (this) {
+                source = previous;
+            }
+            throw new IllegalStateException("plugin '" + id + "' not reloaded: the plugin manager is closing");
+        }
+        PluginClient client = launched.get();
         Generation fresh = new Generation(client);
         Manifest freshManifest = null;
         if (settings.manifestReader != null) {
@@ -370,16 +400,19 @@ final class ManagedPlugin {
                 LOG.warn("plugin '{}': cannot read the new version's manifest: {}", id, e.getMessage());
             }
         }
+        Generation old = null;
         synchronized (this) {
-            if (state != PluginState.RUNNING) {
-                manager.execute(client::close);
-                throw new IllegalStateException("plugin '" + id + "' stopped during the reload");
+            if (state == PluginState.RUNNING) {
+                old = generation;
+                generation = fresh;
+                pluginManifest = freshManifest;
+                String after = info().manifest().map(Manifest::version).orElse("?");
+                move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", pid " + client.pid());
             }
-            old = generation;
-            generation = fresh;
-            pluginManifest = freshManifest;
-            String after = info().manifest().map(Manifest::version).orElse("?");
-            move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", pid " + client.pid());
+        }
+        if (old == null) {
+            client.close();
+            throw new IllegalStateException("plugin '" + id + "' stopped during the reload");
         }
         client.onExit().thenAccept(exit -> exited(fresh, exit));
         drain(old);

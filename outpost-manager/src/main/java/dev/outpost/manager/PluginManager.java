@@ -70,9 +70,10 @@ public final class PluginManager implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timers;
     private final RandomGenerator random = RandomGenerator.getDefault();
-    private DirectoryWatcher watcher;
-    private final java.util.concurrent.Semaphore starts;
-    private volatile boolean closed;
+    private final Lifecycle lifecycle = new Lifecycle();
+    /** Set once the start is done, under the lifecycle's monitor. */
+    private volatile DirectoryWatcher watcher;
+    private final Launcher launcher;
 
     private PluginManager(ManagerSettings settings) {
         this.settings = settings;
@@ -83,7 +84,7 @@ public final class PluginManager implements AutoCloseable {
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
         listeners.addAll(settings.listeners);
-        this.starts = new java.util.concurrent.Semaphore(settings.parallelStarts);
+        this.launcher = new Launcher(settings.parallelStarts);
     }
 
     public static Builder builder() {
@@ -92,28 +93,55 @@ public final class PluginManager implements AutoCloseable {
 
     /**
      * Reads the directory and starts every plugin in it (in parallel; returns once each has started,
-     * failed, or is being restarted). Then watches the directory if asked to.
+     * failed, or is being restarted). Then watches the directory if asked to. A manager starts once.
      *
-     * @throws UncheckedIOException when the directory cannot be read
+     * <p>A {@link #close()} from another thread while this runs stops every plugin, those still
+     * starting too; this then throws {@link IllegalStateException}.
+     *
+     * @throws UncheckedIOException  when the directory cannot be read (the start may then be tried again)
+     * @throws IllegalStateException when started already, closed, or closed while starting
      */
     public void start() {
+        lifecycle.start();
         // Watched from before the scan, its events handled once the first plugins are up: an entry that
         // appears while they start is not missed.
-        DirectoryWatcher watching = settings.watch ? new DirectoryWatcher(this, directory, settings.settleTime) : null;
+        DirectoryWatcher watching;
+        try {
+            watching = settings.watch ? new DirectoryWatcher(this, directory, settings.settleTime) : null;
+        } catch (RuntimeException e) {
+            lifecycle.startFailed();
+            throw e;
+        }
         List<ManagedPlugin> added;
         try {
-            added = sync.scan();
+            added = lifecycle.duringStart(() -> {
+                List<ManagedPlugin> found = sync.scan();
+                found.forEach(plugin -> plugin.load(true));
+                return found;
+            });
         } catch (IOException e) {
-            if (watching != null) {
-                watching.close();
-            }
+            closeQuietly(watching);
+            lifecycle.startFailed();
             throw new UncheckedIOException("cannot read plugins directory " + directory.directory(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(watching);
+            throw e;
         }
-        added.forEach(plugin -> plugin.load(true));
         awaitSettled(added, settings.startTimeout.plusSeconds(5));
+        if (!lifecycle.started(() -> {
+            if (watching != null) {
+                watcher = watching;
+                watching.start();
+            }
+        })) {
+            closeQuietly(watching);
+            throw lifecycle.closedWhileStarting();
+        }
+    }
+
+    private static void closeQuietly(DirectoryWatcher watching) {
         if (watching != null) {
-            watcher = watching;
-            watcher.start();
+            watching.close();
         }
     }
 
@@ -157,6 +185,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalArgumentException when there is no such plugin or {@code type} was not registered
      */
     public <T> T dispense(String id, String name, Class<T> type) {
+        lifecycle.checkOpen("dispense from plugin '" + id + "'");
         ManagedPlugin plugin = require(id);
         if (!settings.registers(name)) {
             throw new IllegalArgumentException("plugin type \"" + name + "\" is not registered with this manager");
@@ -182,6 +211,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
      */
     public void restart(String id) {
+        lifecycle.checkOpen("restart plugin '" + id + "'");
         runnable(id).restartByHand();
     }
 
@@ -191,6 +221,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
      */
     public void start(String id) {
+        lifecycle.checkOpen("start plugin '" + id + "'");
         runnable(id).start();
     }
 
@@ -210,6 +241,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
      */
     public void enable(String id) {
+        lifecycle.checkOpen("enable plugin '" + id + "'");
         runnable(id).enable();
     }
 
@@ -229,6 +261,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws dev.outpost.host.PluginStartException when the new version cannot start; the old one keeps running
      */
     public void reload(String id) {
+        lifecycle.checkOpen("reload plugin '" + id + "'");
         ManagedPlugin plugin = require(id);
         plugin.reload(sync.reread(plugin));
     }
@@ -251,16 +284,28 @@ public final class PluginManager implements AutoCloseable {
         listeners.remove(listener);
     }
 
-    /** Stops every plugin in parallel, within the close timeout, and the manager's threads. Idempotent. */
+    /**
+     * Stops every plugin in parallel, within the close timeout, and the manager's threads. A plugin
+     * being launched has its launch broken off (its process killed), and no plugin starts afterwards.
+     * Once only: a second call does nothing, and a call while another one runs returns when that one does.
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!lifecycle.beginClose()) {
             return;
         }
-        closed = true;
-        if (watcher != null) {
-            watcher.close();
+        try {
+            // Launches under way end first: stopping a plugin waits for its launch, which may take the
+            // whole start timeout for a plugin that never shakes hands.
+            launcher.close();
+            stopAll();
+        } finally {
+            lifecycle.closed();
         }
+    }
+
+    private void stopAll() {
+        closeQuietly(watcher);
         List<Thread> stoppers = new ArrayList<>();
         for (ManagedPlugin plugin : plugins.values()) {
             Thread stopper = new Thread(() -> plugin.stop(PluginState.STOPPED, "manager closing"),
@@ -317,7 +362,7 @@ public final class PluginManager implements AutoCloseable {
 
     /** The directory entry changed (or appeared, or vanished): load, reload or unload. */
     void entryChanged(Path entry) {
-        if (closed) {
+        if (lifecycle.closing()) {
             return;
         }
         sync.changed(entry);
@@ -359,20 +404,16 @@ public final class PluginManager implements AutoCloseable {
 
     /**
      * Starts a plugin process; at most {@link Builder#parallelStarts} at a time, because JVM plugins
-     * starting all at once on a small machine would make each other miss their start timeouts.
+     * starting all at once on a small machine would make each other miss their start timeouts. Empty
+     * when the manager is closing.
      */
-    PluginClient launch(java.util.function.Supplier<ClientConfig> config) {
-        try {
-            starts.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting to start a plugin", e);
-        }
-        try {
-            return PluginClient.start(config.get());
-        } finally {
-            starts.release();
-        }
+    Optional<PluginClient> launch(java.util.function.Supplier<ClientConfig> config) {
+        return launcher.launch(() -> PluginClient.start(config.get()));
+    }
+
+    /** Whether a close has begun: then no plugin starts any more. */
+    boolean closing() {
+        return lifecycle.closing();
     }
 
     /** What this manager was built with. */
