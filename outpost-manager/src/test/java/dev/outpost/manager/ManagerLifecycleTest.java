@@ -211,4 +211,55 @@ class ManagerLifecycleTest extends ManagerTestSupport {
         assertThat(plugin.state()).isEqualTo(PluginState.STOPPED);
         assertThat(plugin.info().pid()).isEqualTo(java.util.OptionalLong.empty());
     }
+
+    /** A new version of "sensor" that leaves its pid, then waits for {@code release} before it comes up. */
+    private Path newVersionWaitingFor(Path release) throws Exception {
+        return PluginDirs.script(dir, "sensor", "echo $$ > '" + scratch.resolve("new.pid") + "'\n"
+                + "while [ ! -e '" + release + "' ]; do sleep 0.05; done\n"
+                + "exec " + PluginDirs.quote(dev.outpost.fixtures.TestJvm.of(SensorPlugin.class, "--version", "2.0.0")));
+    }
+
+    @Test
+    void aCloseDuringAReloadLeavesNeitherProcess() throws Exception {
+        PluginDirs.script(dir, "sensor");
+        started(builder().startTimeout(Duration.ofSeconds(120)));
+        long old = info("sensor").pid().orElseThrow();
+        newVersionWaitingFor(scratch.resolve("never"));
+        CompletableFuture<Void> reload = CompletableFuture.runAsync(() -> manager.reload("sensor"));
+        long fresh = await().atMost(Duration.ofSeconds(30)).until(this::launchedPid, Optional::isPresent).orElseThrow();
+
+        manager.close();
+        assertThat(alive(fresh)).as("the new version, being launched").isFalse();
+        assertThat(alive(old)).as("the old version").isFalse();
+        assertThatThrownBy(() -> reload.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IllegalStateException.class)
+                .hasMessage("plugin 'sensor' not reloaded: the plugin manager is closing");
+    }
+
+    @Test
+    void aStopDuringAReloadReturnsOnceTheNewProcessIsGoneToo() throws Exception {
+        PluginDirs.script(dir, "sensor");
+        started(builder());
+        long old = info("sensor").pid().orElseThrow();
+        Path release = scratch.resolve("release");
+        newVersionWaitingFor(release);
+        CompletableFuture<Void> reload = CompletableFuture.runAsync(() -> manager.reload("sensor"));
+        long fresh = await().atMost(Duration.ofSeconds(30)).until(this::launchedPid, Optional::isPresent).orElseThrow();
+
+        CompletableFuture<List<Long>> stop = new CompletableFuture<>();
+        Thread stopper = new Thread(() -> {
+            manager.stop("sensor");
+            stop.complete(java.util.stream.Stream.of(old, fresh).filter(ManagerLifecycleTest::alive).toList());
+        }, "stopper");
+        stopper.start();
+        await().until(() -> info("sensor").state() == PluginState.STOPPING
+                && stopper.getState() == Thread.State.TIMED_WAITING);
+        assertThat(stop).as("the stop waits for the new version's launch").isNotDone();
+
+        Files.createFile(release);
+        assertThat(stop.get(60, TimeUnit.SECONDS)).as("processes alive when the stop returned").isEmpty();
+        assertThatThrownBy(() -> reload.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IllegalStateException.class).hasMessage("plugin 'sensor' stopped during the reload");
+        assertThat(info("sensor").state()).isEqualTo(PluginState.STOPPED);
+    }
 }
