@@ -48,6 +48,7 @@ final class ManagedPlugin {
     }
 
     private final PluginManager manager;
+    private final ManagerSettings settings;
     private final String id;
     private PluginSource source;
     private PluginState state = PluginState.LOADING;
@@ -62,10 +63,15 @@ final class ManagedPlugin {
     private int timedOutCalls;
     private ScheduledFuture<?> pending;
     private ScheduledFuture<?> healthCheck;
-    private boolean launching;
+    /**
+     * Starts and reloads under way: each may launch a process that is not yet this plugin's generation.
+     * Stopping waits for them, so that it leaves no process behind.
+     */
+    private int launching;
 
     ManagedPlugin(PluginManager manager, PluginSource source) {
         this.manager = manager;
+        this.settings = manager.settings();
         this.id = source.id();
         this.source = source;
     }
@@ -123,13 +129,23 @@ final class ManagedPlugin {
             if (!state.canMoveTo(PluginState.STARTING) || state == PluginState.RUNNING) {
                 return;
             }
+            // Read under this monitor, as the close that stops this plugin takes it after setting the
+            // flag: a start either sees the close coming or is seen starting by it, and stopped.
+            if (manager.closing()) {
+                return;
+            }
             cancelPending();
-            launching = true;
+            launching++;
             move(PluginState.STARTING, state == PluginState.RESTARTING ? "restart " + restarts : "");
         }
         PluginClient client;
         try {
-            client = manager.launch(this::clientConfig);
+            Optional<PluginClient> launched = manager.launch(this::clientConfig);
+            if (launched.isEmpty()) {
+                launched(); // the manager is closing: the close stops this plugin
+                return;
+            }
+            client = launched.get();
         } catch (PluginStartException | IllegalArgumentException e) {
             launched();
             if (e instanceof PluginStartException failure && failure.permanent()) {
@@ -142,27 +158,24 @@ final class ManagedPlugin {
         Generation started = new Generation(client);
         // Before RUNNING, so that a running plugin always has its manifest.
         readManifest(started);
-        boolean unwanted;
+        boolean wanted;
         synchronized (this) {
-            unwanted = state != PluginState.STARTING;
+            wanted = state == PluginState.STARTING;
+            if (wanted) {
+                launched();
+                generation = started;
+                failedHealthChecks = 0;
+                timedOutCalls = 0;
+                move(PluginState.RUNNING, "pid " + client.pid());
+                scheduleHealthChecks();
+            }
         }
-        if (unwanted) {
-            // Stopped while it launched: this process is not wanted any more.
+        if (!wanted) {
+            // Stopped while it launched: this process is not wanted any more. Closed before the launch
+            // counts as over, so that the stop waiting for it returns once the process is gone.
             client.close();
             launched();
             return;
-        }
-        synchronized (this) {
-            launched();
-            if (state != PluginState.STARTING) {
-                manager.execute(client::close);
-                return;
-            }
-            generation = started;
-            failedHealthChecks = 0;
-            timedOutCalls = 0;
-            move(PluginState.RUNNING, "pid " + client.pid());
-            scheduleHealthChecks();
         }
         client.onExit().thenAccept(exit -> exited(started, exit));
     }
@@ -180,20 +193,20 @@ final class ManagedPlugin {
         move(PluginState.FAILED, failure.getMessage());
     }
 
-    /** The launch begun by {@link #start} is over, one way or the other. */
+    /** A launch begun by {@link #start} or {@link #reload} is over, one way or the other. */
     private synchronized void launched() {
-        launching = false;
+        launching--;
         notifyAll();
     }
 
     private void readManifest(Generation started) {
         synchronized (this) {
-            if (pluginManifest != null || manager.manifestReader() == null) {
+            if (pluginManifest != null || settings.manifestReader == null) {
                 return;
             }
         }
         try {
-            Optional<Manifest> read = manager.manifestReader().read(started.client);
+            Optional<Manifest> read = settings.manifestReader.read(started.client);
             synchronized (this) {
                 pluginManifest = read.orElse(null);
             }
@@ -204,7 +217,7 @@ final class ManagedPlugin {
 
     private ClientConfig clientConfig() {
         PluginSource current = source();
-        ClientConfig.Builder config = manager.clientTemplate(id)
+        ClientConfig.Builder config = settings.clientTemplate(id)
                 .workingDirectory(current.workingDir())
                 .env(current.env())
                 .stderr(this::rememberStderr);
@@ -257,7 +270,7 @@ final class ManagedPlugin {
             cancelHealthChecks();
             lastError = reason;
             move(PluginState.CRASHED, reason);
-            RestartPolicy policy = manager.restartPolicy();
+            RestartPolicy policy = settings.restartPolicy;
             if (!policy.allowsRestart(recentCrashes, Instant.now())) {
                 move(PluginState.FAILED, "gave up after " + policy.maxRestarts() + " restarts within "
                         + policy.window() + "; last error: " + reason);
@@ -300,7 +313,7 @@ final class ManagedPlugin {
 
     /** Waits (bounded) for a launch in progress to end, so that stopping leaves no process behind. */
     private synchronized void awaitLaunch() {
-        if (!waitUntil(() -> !launching, manager.startTimeout().plusSeconds(5))) {
+        if (!waitUntil(() -> launching == 0, settings.startTimeout.plusSeconds(5))) {
             LOG.warn("plugin '{}': still launching while being stopped", id);
         }
     }
@@ -332,7 +345,6 @@ final class ManagedPlugin {
      * the old one keeps serving and the reason is thrown.
      */
     void reload(PluginSource newSource) {
-        Generation old;
         synchronized (this) {
             if (state != PluginState.RUNNING) {
                 throw new IllegalStateException("plugin '" + id + "' is " + state + ", not RUNNING: nothing to reload");
@@ -345,13 +357,26 @@ final class ManagedPlugin {
         PluginSource previous;
         String before;
         synchronized (this) {
+            if (manager.closing()) {
+                throw new IllegalStateException("plugin '" + id + "' not reloaded: the plugin manager is closing");
+            }
             before = info().manifest().map(Manifest::version).orElse("?");
             previous = source;
             source = newSource;
+            launching++;
         }
-        PluginClient client;
         try {
-            client = manager.launch(this::clientConfig);
+            swapIn(before, previous);
+        } finally {
+            launched();
+        }
+    }
+
+    /** The rest of {@link #reload}, counted as a launch until the process it replaces is gone. */
+    private void swapIn(String before, PluginSource previous) {
+        Optional<PluginClient> launched;
+        try {
+            launched = manager.launch(this::clientConfig);
         } catch (RuntimeException e) {
             synchronized (this) {
                 source = previous;
@@ -359,25 +384,35 @@ final class ManagedPlugin {
             throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
                     + e.getMessage(), List.of(), e);
         }
+        if (launched.isEmpty()) {
+            synchronized (this) {
+                source = previous;
+            }
+            throw new IllegalStateException("plugin '" + id + "' not reloaded: the plugin manager is closing");
+        }
+        PluginClient client = launched.get();
         Generation fresh = new Generation(client);
         Manifest freshManifest = null;
-        if (manager.manifestReader() != null) {
+        if (settings.manifestReader != null) {
             try {
-                freshManifest = manager.manifestReader().read(client).orElse(null);
+                freshManifest = settings.manifestReader.read(client).orElse(null);
             } catch (RuntimeException e) {
                 LOG.warn("plugin '{}': cannot read the new version's manifest: {}", id, e.getMessage());
             }
         }
+        Generation old = null;
         synchronized (this) {
-            if (state != PluginState.RUNNING) {
-                manager.execute(client::close);
-                throw new IllegalStateException("plugin '" + id + "' stopped during the reload");
+            if (state == PluginState.RUNNING) {
+                old = generation;
+                generation = fresh;
+                pluginManifest = freshManifest;
+                String after = info().manifest().map(Manifest::version).orElse("?");
+                move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", pid " + client.pid());
             }
-            old = generation;
-            generation = fresh;
-            pluginManifest = freshManifest;
-            String after = info().manifest().map(Manifest::version).orElse("?");
-            move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", pid " + client.pid());
+        }
+        if (old == null) {
+            client.close();
+            throw new IllegalStateException("plugin '" + id + "' stopped during the reload");
         }
         client.onExit().thenAccept(exit -> exited(fresh, exit));
         drain(old);
@@ -386,9 +421,9 @@ final class ManagedPlugin {
 
     /** Waits (bounded) until no call runs on {@code old} any more; new calls already go elsewhere. */
     private synchronized void drain(Generation old) {
-        if (!waitUntil(() -> old.inFlight == 0, manager.drainTimeout())) {
+        if (!waitUntil(() -> old.inFlight == 0, settings.drainTimeout)) {
             LOG.warn("plugin '{}': {} calls still running on pid {} after {} ms; stopping it anyway", id,
-                    old.inFlight, old.client.pid(), manager.drainTimeout().toMillis());
+                    old.inFlight, old.client.pid(), settings.drainTimeout.toMillis());
         }
     }
 
@@ -450,7 +485,7 @@ final class ManagedPlugin {
 
     /** A call on {@code used} timed out; enough in a row mean the plugin hangs. */
     void callTimedOut(Generation used, PluginTimeoutException e) {
-        int limit = manager.hungCallLimit();
+        int limit = settings.hungCallLimit;
         boolean hung;
         synchronized (this) {
             if (generation != used || limit <= 0) {
@@ -470,7 +505,7 @@ final class ManagedPlugin {
     }
 
     private void scheduleHealthChecks() {
-        Duration every = manager.healthCheckInterval();
+        Duration every = settings.healthCheckInterval;
         if (every.isZero()) {
             return;
         }
@@ -480,7 +515,7 @@ final class ManagedPlugin {
 
     private void checkHealth(Generation checked) {
         try {
-            checked.client.ping(manager.healthCheckTimeout());
+            checked.client.ping(settings.healthCheckTimeout);
             synchronized (this) {
                 failedHealthChecks = 0;
             }
@@ -490,7 +525,7 @@ final class ManagedPlugin {
                 if (generation != checked) {
                     return;
                 }
-                dead = ++failedHealthChecks >= manager.healthCheckFailures();
+                dead = ++failedHealthChecks >= settings.healthCheckFailures;
             }
             LOG.warn("plugin '{}': health check failed: {}", id, e.getMessage());
             if (dead) {

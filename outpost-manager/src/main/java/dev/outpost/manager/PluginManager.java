@@ -10,7 +10,6 @@ import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.wire.HandshakeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,7 +61,7 @@ public final class PluginManager implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PluginManager.class);
 
-    private final Builder config;
+    private final ManagerSettings settings;
     private final PluginDirectory directory;
     private final Map<String, ManagedPlugin> plugins = new ConcurrentHashMap<>();
     private final DirectorySync sync;
@@ -72,25 +70,21 @@ public final class PluginManager implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timers;
     private final RandomGenerator random = RandomGenerator.getDefault();
-    private DirectoryWatcher watcher;
-    private final java.util.concurrent.Semaphore starts;
-    private final int maxMessageSize;
-    private final Map<String, Integer> maxMessageSizes;
-    private volatile boolean closed;
+    private final Lifecycle lifecycle = new Lifecycle();
+    /** Set once the start is done, under the lifecycle's monitor. */
+    private volatile DirectoryWatcher watcher;
+    private final Launcher launcher;
 
-    private PluginManager(Builder builder) {
-        this.config = builder;
-        Set<Integer> versions = new TreeSet<>(builder.types.keySet());
-        this.directory = new PluginDirectory(builder.directory, builder.handshake, versions, builder.hostVersion,
-                builder.jvmOptions, builder.classDataCache);
+    private PluginManager(ManagerSettings settings) {
+        this.settings = settings;
+        this.directory = new PluginDirectory(settings.directory, settings.handshake, settings.protocolVersions(),
+                settings.hostVersion, settings.jvmOptions, settings.classDataCache);
         this.sync = new DirectorySync(this, directory, plugins);
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
-        builder.listeners.forEach(listeners::add);
-        this.starts = new java.util.concurrent.Semaphore(builder.parallelStarts);
-        this.maxMessageSize = builder.maxMessageSize;
-        this.maxMessageSizes = Map.copyOf(builder.maxMessageSizes);
+        listeners.addAll(settings.listeners);
+        this.launcher = new Launcher(settings.parallelStarts);
     }
 
     public static Builder builder() {
@@ -99,28 +93,55 @@ public final class PluginManager implements AutoCloseable {
 
     /**
      * Reads the directory and starts every plugin in it (in parallel; returns once each has started,
-     * failed, or is being restarted). Then watches the directory if asked to.
+     * failed, or is being restarted). Then watches the directory if asked to. A manager starts once.
      *
-     * @throws UncheckedIOException when the directory cannot be read
+     * <p>A {@link #close()} from another thread while this runs stops every plugin, those still
+     * starting too; this then throws {@link IllegalStateException}.
+     *
+     * @throws UncheckedIOException  when the directory cannot be read (the start may then be tried again)
+     * @throws IllegalStateException when started already, closed, or closed while starting
      */
     public void start() {
+        lifecycle.start();
         // Watched from before the scan, its events handled once the first plugins are up: an entry that
         // appears while they start is not missed.
-        DirectoryWatcher watching = config.watch ? new DirectoryWatcher(this, directory, config.settleTime) : null;
+        DirectoryWatcher watching;
+        try {
+            watching = settings.watch ? new DirectoryWatcher(this, directory, settings.settleTime) : null;
+        } catch (RuntimeException e) {
+            lifecycle.startFailed();
+            throw e;
+        }
         List<ManagedPlugin> added;
         try {
-            added = sync.scan();
+            added = lifecycle.duringStart(() -> {
+                List<ManagedPlugin> found = sync.scan();
+                found.forEach(plugin -> plugin.load(true));
+                return found;
+            });
         } catch (IOException e) {
-            if (watching != null) {
-                watching.close();
-            }
+            closeQuietly(watching);
+            lifecycle.startFailed();
             throw new UncheckedIOException("cannot read plugins directory " + directory.directory(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(watching);
+            throw e;
         }
-        added.forEach(plugin -> plugin.load(true));
-        awaitSettled(added, config.startTimeout.plusSeconds(5));
+        awaitSettled(added, settings.startTimeout.plusSeconds(5));
+        if (!lifecycle.started(() -> {
+            if (watching != null) {
+                watcher = watching;
+                watching.start();
+            }
+        })) {
+            closeQuietly(watching);
+            throw lifecycle.closedWhileStarting();
+        }
+    }
+
+    private static void closeQuietly(DirectoryWatcher watching) {
         if (watching != null) {
-            watcher = watching;
-            watcher.start();
+            watching.close();
         }
     }
 
@@ -164,11 +185,12 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalArgumentException when there is no such plugin or {@code type} was not registered
      */
     public <T> T dispense(String id, String name, Class<T> type) {
+        lifecycle.checkOpen("dispense from plugin '" + id + "'");
         ManagedPlugin plugin = require(id);
-        if (config.types.values().stream().noneMatch(set -> set.containsKey(name))) {
+        if (!settings.registers(name)) {
             throw new IllegalArgumentException("plugin type \"" + name + "\" is not registered with this manager");
         }
-        return StableHandle.create(plugin, plugins::get, name, type, config.unavailableWait, this::callMade);
+        return StableHandle.create(plugin, plugins::get, name, type, settings.unavailableWait, this::callMade);
     }
 
     /** The plugin's current process, for protobuf clients and the like; empty while it is not running. */
@@ -189,6 +211,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
      */
     public void restart(String id) {
+        lifecycle.checkOpen("restart plugin '" + id + "'");
         runnable(id).restartByHand();
     }
 
@@ -198,6 +221,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
      */
     public void start(String id) {
+        lifecycle.checkOpen("start plugin '" + id + "'");
         runnable(id).start();
     }
 
@@ -217,6 +241,7 @@ public final class PluginManager implements AutoCloseable {
      * @throws IllegalStateException when its entry cannot run as it is (a bad manifest, an id claimed twice)
      */
     public void enable(String id) {
+        lifecycle.checkOpen("enable plugin '" + id + "'");
         runnable(id).enable();
     }
 
@@ -236,12 +261,13 @@ public final class PluginManager implements AutoCloseable {
      * @throws dev.outpost.host.PluginStartException when the new version cannot start; the old one keeps running
      */
     public void reload(String id) {
+        lifecycle.checkOpen("reload plugin '" + id + "'");
         ManagedPlugin plugin = require(id);
         plugin.reload(sync.reread(plugin));
     }
 
     private void callMade(String pluginId, String method, Duration duration, Throwable failure) {
-        for (CallListener listener : config.callListeners) {
+        for (CallListener listener : settings.callListeners) {
             try {
                 listener.onCall(pluginId, method, duration, failure);
             } catch (RuntimeException e) {
@@ -258,16 +284,28 @@ public final class PluginManager implements AutoCloseable {
         listeners.remove(listener);
     }
 
-    /** Stops every plugin in parallel, within the close timeout, and the manager's threads. Idempotent. */
+    /**
+     * Stops every plugin in parallel, within the close timeout, and the manager's threads. A plugin
+     * being launched has its launch broken off (its process killed), and no plugin starts afterwards.
+     * Once only: a second call does nothing, and a call while another one runs returns when that one does.
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!lifecycle.beginClose()) {
             return;
         }
-        closed = true;
-        if (watcher != null) {
-            watcher.close();
+        try {
+            // Launches under way end first: stopping a plugin waits for its launch, which may take the
+            // whole start timeout for a plugin that never shakes hands.
+            launcher.close();
+            stopAll();
+        } finally {
+            lifecycle.closed();
         }
+    }
+
+    private void stopAll() {
+        closeQuietly(watcher);
         List<Thread> stoppers = new ArrayList<>();
         for (ManagedPlugin plugin : plugins.values()) {
             Thread stopper = new Thread(() -> plugin.stop(PluginState.STOPPED, "manager closing"),
@@ -276,7 +314,7 @@ public final class PluginManager implements AutoCloseable {
             stopper.start();
             stoppers.add(stopper);
         }
-        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        long deadline = System.nanoTime() + settings.closeTimeout.toNanos();
         for (Thread stopper : stoppers) {
             try {
                 stopper.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -324,7 +362,7 @@ public final class PluginManager implements AutoCloseable {
 
     /** The directory entry changed (or appeared, or vanished): load, reload or unload. */
     void entryChanged(Path entry) {
-        if (closed) {
+        if (lifecycle.closing()) {
             return;
         }
         sync.changed(entry);
@@ -366,95 +404,54 @@ public final class PluginManager implements AutoCloseable {
 
     /**
      * Starts a plugin process; at most {@link Builder#parallelStarts} at a time, because JVM plugins
-     * starting all at once on a small machine would make each other miss their start timeouts.
+     * starting all at once on a small machine would make each other miss their start timeouts. Empty
+     * when the manager is closing.
      */
-    PluginClient launch(java.util.function.Supplier<ClientConfig> config) {
-        try {
-            starts.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting to start a plugin", e);
-        }
-        try {
-            return PluginClient.start(config.get());
-        } finally {
-            starts.release();
-        }
+    Optional<PluginClient> launch(java.util.function.Supplier<ClientConfig> config) {
+        return launcher.launch(() -> PluginClient.start(config.get()));
     }
 
-    Duration startTimeout() {
-        return config.startTimeout;
+    /** Whether a close has begun: then no plugin starts any more. */
+    boolean closing() {
+        return lifecycle.closing();
     }
 
-    ClientConfig.Builder clientTemplate(String id) {
-        ClientConfig.Builder builder = ClientConfig.builder()
-                .name(id)
-                .handshake(config.handshake)
-                .startTimeout(config.startTimeout)
-                .callTimeout(config.callTimeout)
-                .maxMessageSize(maxMessageSizes.getOrDefault(id, maxMessageSize));
-        config.types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
-        return builder;
-    }
-
-    RestartPolicy restartPolicy() {
-        return config.restartPolicy;
+    /** What this manager was built with. */
+    ManagerSettings settings() {
+        return settings;
     }
 
     RandomGenerator random() {
         return random;
     }
 
-    Duration drainTimeout() {
-        return config.drainTimeout;
-    }
-
-    Duration healthCheckInterval() {
-        return config.healthCheckInterval;
-    }
-
-    int healthCheckFailures() {
-        return config.healthCheckFailures;
-    }
-
-    Duration healthCheckTimeout() {
-        return config.healthCheckTimeout;
-    }
-
-    int hungCallLimit() {
-        return config.hungCallLimit;
-    }
-
-    ManifestReader manifestReader() {
-        return config.manifestReader;
-    }
-
     /** Builds a {@link PluginManager}. */
     public static final class Builder {
-        private Path directory;
-        private HandshakeConfig handshake;
-        private final Map<Integer, Map<String, GrpcPlugin<?>>> types = new TreeMap<>();
-        private RestartPolicy restartPolicy = RestartPolicy.DEFAULT;
-        private Duration healthCheckInterval = Duration.ofSeconds(2);
-        private int healthCheckFailures = 3;
-        private Duration healthCheckTimeout = Duration.ofSeconds(2);
-        private int hungCallLimit = 0;
-        private Duration unavailableWait = Duration.ofSeconds(10);
-        private Duration drainTimeout = Duration.ofSeconds(10);
-        private Duration startTimeout = Duration.ofSeconds(30);
-        private Duration callTimeout = Duration.ofSeconds(30);
-        private Duration closeTimeout = Duration.ofSeconds(15);
-        private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
-        private final Map<String, Integer> maxMessageSizes = new java.util.HashMap<>();
-        private Duration settleTime = Duration.ofMillis(500);
-        private boolean watch;
-        private String hostVersion = "0.0.0";
-        private List<String> jvmOptions = JavaCommand.DEFAULT_JVM_OPTIONS;
-        private Path classDataCache = JavaCommand.defaultCacheDirectory();
-        private ManifestReader manifestReader;
-        private int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
-        private final List<PluginListener> listeners = new ArrayList<>();
-        private final List<CallListener> callListeners = new CopyOnWriteArrayList<>();
+        // Read by ManagerSettings, which copies them at build().
+        Path directory;
+        HandshakeConfig handshake;
+        final Map<Integer, Map<String, GrpcPlugin<?>>> types = new TreeMap<>();
+        RestartPolicy restartPolicy = RestartPolicy.DEFAULT;
+        Duration healthCheckInterval = Duration.ofSeconds(2);
+        int healthCheckFailures = 3;
+        Duration healthCheckTimeout = Duration.ofSeconds(2);
+        int hungCallLimit = 0;
+        Duration unavailableWait = Duration.ofSeconds(10);
+        Duration drainTimeout = Duration.ofSeconds(10);
+        Duration startTimeout = Duration.ofSeconds(30);
+        Duration callTimeout = Duration.ofSeconds(30);
+        Duration closeTimeout = Duration.ofSeconds(15);
+        int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
+        final Map<String, Integer> maxMessageSizes = new java.util.HashMap<>();
+        Duration settleTime = Duration.ofMillis(500);
+        boolean watch;
+        String hostVersion = "0.0.0";
+        List<String> jvmOptions = JavaCommand.DEFAULT_JVM_OPTIONS;
+        Path classDataCache = JavaCommand.defaultCacheDirectory();
+        ManifestReader manifestReader;
+        int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
+        final List<PluginListener> listeners = new ArrayList<>();
+        final List<CallListener> callListeners = new ArrayList<>();
 
         private Builder() {
         }
@@ -648,16 +645,15 @@ public final class PluginManager implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A manager with a copy of this builder's configuration: changing the builder afterwards changes
+         * only the managers built after that.
+         *
+         * @throws NullPointerException     without a directory or a handshake
+         * @throws IllegalArgumentException without a plugin type, or when the directory does not exist
+         */
         public PluginManager build() {
-            Objects.requireNonNull(directory, "directory is required");
-            Objects.requireNonNull(handshake, "handshake is required");
-            if (types.isEmpty()) {
-                throw new IllegalArgumentException("register at least one plugin type");
-            }
-            if (!Files.isDirectory(directory)) {
-                throw new IllegalArgumentException("plugins directory " + directory + " does not exist");
-            }
-            return new PluginManager(this);
+            return new PluginManager(new ManagerSettings(this));
         }
     }
 }

@@ -31,8 +31,8 @@ class ManagerLeakTest {
         try (PluginManager manager = PluginManager.builder().directory(dir).classDataSharing(classData)
                 .handshake(SensorPlugin.HANDSHAKE).plugin("sensor", Sensor.class)
                 .manifestReader(client -> Optional.of(Manifest.of("sensor", "Sensor", "1.0.0", "tests")))
-                .restartPolicy(new RestartPolicy(Duration.ZERO, Duration.ZERO, 1, 0, 10 * RESTARTS,
-                        Duration.ofHours(1)))
+                .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ZERO).maxDelay(Duration.ZERO)
+                        .maxRestarts(10 * RESTARTS).window(Duration.ofHours(1)).build())
                 .build()) {
             manager.start();
             Sensor sensor = manager.dispense("sensor", "sensor", Sensor.class);

@@ -22,8 +22,8 @@ class ManagerSignalsTest extends ManagerTestSupport {
     private PluginManager.Builder builder() throws Exception {
         PluginDirs.script(dir, "sensor");
         return PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE).plugin("sensor", Sensor.class)
-                .restartPolicy(new RestartPolicy(Duration.ofMillis(20), Duration.ofMillis(50), 2, 0, 10,
-                        Duration.ofMinutes(1)));
+                .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ofMillis(20))
+                        .maxDelay(Duration.ofMillis(50)).jitter(0).maxRestarts(10).window(Duration.ofMinutes(1)).build());
     }
 
     private static void signal(long pid, String signal) throws Exception {

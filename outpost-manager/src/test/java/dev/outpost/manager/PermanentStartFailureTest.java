@@ -29,8 +29,8 @@ class PermanentStartFailureTest extends ManagerTestSupport {
     private PluginManager.Builder builder(HandshakeConfig handshake) {
         return PluginManager.builder().directory(dir).classDataSharing(classData).handshake(handshake)
                 .plugin("sensor", Sensor.class).hostVersion("1.5.0")
-                .restartPolicy(new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(50), 2, 0, 20,
-                        Duration.ofMinutes(1)));
+                .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ofMillis(10))
+                        .maxDelay(Duration.ofMillis(50)).jitter(0).maxRestarts(20).window(Duration.ofMinutes(1)).build());
     }
 
     @Test

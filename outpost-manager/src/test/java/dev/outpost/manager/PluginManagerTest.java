@@ -42,8 +42,9 @@ class PluginManagerTest extends ManagerTestSupport {
                     Sensor.Info info = client.dispense("sensor", Sensor.class).info();
                     return Optional.of(Manifest.of(info.id(), info.name(), info.version(), "tests"));
                 })
-                .restartPolicy(new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2, 0.1, 20,
-                        Duration.ofMinutes(1)));
+                .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ofMillis(50))
+                        .maxDelay(Duration.ofMillis(200)).jitter(0.1).maxRestarts(20).window(Duration.ofMinutes(1))
+                        .build());
     }
 
     @Test
@@ -171,8 +172,8 @@ class PluginManagerTest extends ManagerTestSupport {
     @Test
     void givesUpAfterTooManyRestartsUntilRestartedByHand() throws Exception {
         PluginDirs.script(dir, "flaky", "echo 'cannot open device' >&2; exit 3");
-        started(builder().restartPolicy(new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(20), 2, 0, 2,
-                Duration.ofMinutes(1))));
+        started(builder().restartPolicy(RestartPolicy.builder().initialDelay(Duration.ofMillis(10))
+                .maxDelay(Duration.ofMillis(20)).jitter(0).maxRestarts(2).window(Duration.ofMinutes(1)).build()));
         events.await("flaky", PluginState.FAILED, 1);
         assertThat(events.moves("flaky")).containsExactly("LOADING -> STARTING", "STARTING -> CRASHED",
                 "CRASHED -> RESTARTING", "RESTARTING -> STARTING", "STARTING -> CRASHED",

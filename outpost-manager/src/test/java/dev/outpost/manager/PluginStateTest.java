@@ -34,8 +34,8 @@ class PluginStateTest {
 
     @Test
     void restartDelaysGrowWithJitterUpToTheCap() {
-        RestartPolicy policy = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), 2.0, 0.2, 3,
-                Duration.ofMinutes(1));
+        RestartPolicy policy = RestartPolicy.builder().initialDelay(Duration.ofMillis(100))
+                .maxDelay(Duration.ofSeconds(1)).multiplier(2).jitter(0.2).build();
         Random random = new Random(42);
         for (int i = 0; i < 100; i++) {
             assertThat(policy.delay(1, random).toMillis()).isBetween(80L, 120L);
@@ -46,7 +46,8 @@ class PluginStateTest {
 
     @Test
     void restartsAreCountedInASlidingWindow() {
-        RestartPolicy policy = new RestartPolicy(Duration.ZERO, Duration.ZERO, 1, 0, 2, Duration.ofMinutes(1));
+        RestartPolicy policy = RestartPolicy.builder().initialDelay(Duration.ZERO).maxDelay(Duration.ZERO)
+                .maxRestarts(2).window(Duration.ofMinutes(1)).build();
         Deque<Instant> recent = new ArrayDeque<>();
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         assertThat(policy.allowsRestart(recent, start)).isTrue();

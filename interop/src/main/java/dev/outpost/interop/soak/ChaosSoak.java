@@ -133,8 +133,9 @@ public final class ChaosSoak {
                 .healthChecks(Duration.ofSeconds(2), 2)
                 .hungCallLimit(3)
                 // Restarts without end: under chaos a plugin may crash hundreds of times.
-                .restartPolicy(new RestartPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.2,
-                        Integer.MAX_VALUE, Duration.ofMinutes(1)))
+                .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ofMillis(50))
+                        .maxDelay(Duration.ofSeconds(1)).maxRestarts(Integer.MAX_VALUE).window(Duration.ofMinutes(1))
+                        .build())
                 .listener(events)
                 .build();
     }

@@ -46,8 +46,8 @@ public final class IgluHome {
                 .handshake(IgluPlugins.HANDSHAKE)
                 .plugin(IgluPlugins.PLUGIN_NAME, Iglu.class)
                 .hostVersion("1.0.0")
-                .restartPolicy(new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(5), 2, 0.2, 5,
-                        Duration.ofMinutes(5)))
+                .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ofMillis(100))
+                        .maxDelay(Duration.ofSeconds(5)).window(Duration.ofMinutes(5)).build())
                 .manifestReader(client -> {
                     PluginManifest manifest = client.dispense(IgluPlugins.PLUGIN_NAME, Iglu.class).getManifest();
                     return Optional.of(Manifest.of(manifest.id(), manifest.name(), manifest.version(), manifest.author()));

@@ -1,0 +1,114 @@
+package dev.outpost.manager;
+
+import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.PluginSets;
+import dev.outpost.host.ClientConfig;
+import dev.outpost.wire.HandshakeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A manager's configuration, copied from its {@link PluginManager.Builder} when it is built. The manager
+ * and its plugins read this and nothing else, so that a builder changed or reused afterwards cannot
+ * reach into a running manager. Immutable: every map and list is an unmodifiable copy. What each
+ * value means is told on the builder's method of the same name.
+ */
+final class ManagerSettings {
+
+    final Path directory;
+    final HandshakeConfig handshake;
+    /** Plugin types by ascending protocol version, then by name in the order they were added. */
+    final Map<Integer, Map<String, GrpcPlugin<?>>> types;
+    final RestartPolicy restartPolicy;
+    final Duration healthCheckInterval;
+    final int healthCheckFailures;
+    final Duration healthCheckTimeout;
+    final int hungCallLimit;
+    final Duration unavailableWait;
+    final Duration drainTimeout;
+    final Duration startTimeout;
+    final Duration callTimeout;
+    final Duration closeTimeout;
+    final int maxMessageSize;
+    /** Overrides of {@link #maxMessageSize} by plugin id. */
+    final Map<String, Integer> maxMessageSizes;
+    final Duration settleTime;
+    final boolean watch;
+    final String hostVersion;
+    final List<String> jvmOptions;
+    /** Where jar plugins' class data archives go; null: no class data sharing. */
+    final Path classDataCache;
+    /** How to ask a plugin for its manifest; null: not asked. */
+    final ManifestReader manifestReader;
+    final int parallelStarts;
+    /** The listeners given to the builder; the manager adds and removes its own from a copy. */
+    final List<PluginListener> listeners;
+    final List<CallListener> callListeners;
+
+    /**
+     * @throws NullPointerException     without a directory or a handshake
+     * @throws IllegalArgumentException without a plugin type, or when the directory does not exist
+     */
+    ManagerSettings(PluginManager.Builder builder) {
+        this.directory = Objects.requireNonNull(builder.directory, "directory is required");
+        this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
+        this.types = PluginSets.freeze(builder.types, "register at least one plugin type");
+        if (!Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("plugins directory " + directory + " does not exist");
+        }
+        this.restartPolicy = builder.restartPolicy;
+        this.healthCheckInterval = builder.healthCheckInterval;
+        this.healthCheckFailures = builder.healthCheckFailures;
+        this.healthCheckTimeout = builder.healthCheckTimeout;
+        this.hungCallLimit = builder.hungCallLimit;
+        this.unavailableWait = builder.unavailableWait;
+        this.drainTimeout = builder.drainTimeout;
+        this.startTimeout = builder.startTimeout;
+        this.callTimeout = builder.callTimeout;
+        this.closeTimeout = builder.closeTimeout;
+        this.maxMessageSize = builder.maxMessageSize;
+        this.maxMessageSizes = Map.copyOf(builder.maxMessageSizes);
+        this.settleTime = builder.settleTime;
+        this.watch = builder.watch;
+        this.hostVersion = builder.hostVersion;
+        this.jvmOptions = List.copyOf(builder.jvmOptions);
+        this.classDataCache = builder.classDataCache;
+        this.manifestReader = builder.manifestReader;
+        this.parallelStarts = builder.parallelStarts;
+        this.listeners = List.copyOf(builder.listeners);
+        this.callListeners = List.copyOf(builder.callListeners);
+    }
+
+    /** The application protocol versions this host speaks: those it has plugin types for. */
+    Set<Integer> protocolVersions() {
+        return new TreeSet<>(types.keySet());
+    }
+
+    /** Whether some protocol version has a plugin type named {@code name}. */
+    boolean registers(String name) {
+        return types.values().stream().anyMatch(set -> set.containsKey(name));
+    }
+
+    /** The largest message for plugin {@code id}. */
+    int maxMessageSize(String id) {
+        return maxMessageSizes.getOrDefault(id, maxMessageSize);
+    }
+
+    /** What every launch of plugin {@code id} shares; the plugin adds its command, directory and environment. */
+    ClientConfig.Builder clientTemplate(String id) {
+        ClientConfig.Builder builder = ClientConfig.builder()
+                .name(id)
+                .handshake(handshake)
+                .startTimeout(startTimeout)
+                .callTimeout(callTimeout)
+                .maxMessageSize(maxMessageSize(id));
+        types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
+        return builder;
+    }
+}
