@@ -30,7 +30,7 @@ mkdir -p "$(dirname "$OUT")"
 build_peers "$PEERS" "$PEERS_LOG"
 
 args=(--peers "$PEERS" --interop "$ROOT/interop" --calls "$CALLS" --rate "$RATE" --max-minutes "$MAX_MINUTES"
-  --markdown "$OUT" --command "CALLS=$CALLS RATE=$RATE${SEED:+ SEED=$SEED} benchmarks/soak.sh")
+  --markdown "$OUT" --command "CALLS=$CALLS RATE=$RATE${SEED:+ SEED=$SEED} benchmarks/soak.sh, at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)")
 if [[ -n "${SEED:-}" ]]; then
   args+=(--seed "$SEED")
 fi
