@@ -62,6 +62,30 @@ summary() {
   java -cp "$BENCH_JAR" dev.outpost.benchmarks.profile.JfrSummary "$recording" $(windows "$lines")
 }
 
+# report_case NAME TITLE JFR_TITLE: a case's section of the report: its perf and JFR runs.
+report_case() {
+  echo "## $2"
+  echo
+  if [[ -n $have_perf ]]; then
+    echo "### perf"
+    echo
+    echo '```'
+    grep ' BENCH ' "$WORK/$1-perf.txt" | cut -d' ' -f2-
+    echo '```'
+    echo
+    perf_summary "$1"
+    echo
+    echo "### $3"
+    echo
+  fi
+  echo '```'
+  grep ' BENCH ' "$WORK/$1.txt" | cut -d' ' -f2-
+  echo '```'
+  echo
+  summary "$WORK/$1.jfr" "$WORK/$1.txt"
+  echo
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 perf_map="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"
 have_perf=""
@@ -122,44 +146,8 @@ grep -q '^[0-9]* PASS' "$WORK/java-plugin.txt" || { echo "profile: the Go host's
   echo "parked, not in a system call), and the recording costs CPU itself. Neither run's calls/s are the"
   echo "harness's figures."
   echo
-  echo "## Java host (its default JVM options) -> Go plugin (go-plugin v1.0.1)"
-  echo
-  if [[ -n $have_perf ]]; then
-    echo "### perf"
-    echo
-    echo '```'
-    grep ' BENCH ' "$WORK/java-host-perf.txt" | cut -d' ' -f2-
-    echo '```'
-    echo
-    perf_summary java-host
-    echo
-    echo "### JFR"
-    echo
-  fi
-  echo '```'
-  grep ' BENCH ' "$WORK/java-host.txt" | cut -d' ' -f2-
-  echo '```'
-  echo
-  summary "$WORK/java-host.jfr" "$WORK/java-host.txt"
-  echo
-  echo "## Go host (go-plugin v1.0.1) -> Java plugin (its default JVM options, no CDS archive)"
-  echo
-  if [[ -n $have_perf ]]; then
-    echo "### perf"
-    echo
-    echo '```'
-    grep ' BENCH ' "$WORK/java-plugin-perf.txt" | cut -d' ' -f2-
-    echo '```'
-    echo
-    perf_summary java-plugin
-    echo
-    echo "### JFR (started with jcmd)"
-    echo
-  fi
-  echo '```'
-  grep ' BENCH ' "$WORK/java-plugin.txt" | cut -d' ' -f2-
-  echo '```'
-  echo
-  summary "$WORK/java-plugin.jfr" "$WORK/java-plugin.txt"
+  report_case java-host "Java host (its default JVM options) -> Go plugin (go-plugin v1.0.1)" "JFR"
+  report_case java-plugin "Go host (go-plugin v1.0.1) -> Java plugin (its default JVM options, no CDS archive)" \
+    "JFR (started with jcmd)"
 } >"$OUT"
 echo "profile: wrote $OUT" >&2

@@ -2,8 +2,6 @@ package dev.outpost.benchmarks.profile;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,13 +53,6 @@ public final class JfrSummary {
     private JfrSummary() {
     }
 
-    private record Window(String label, long fromMillis, long toMillis, long calls) {
-        boolean contains(Instant time) {
-            long t = time.toEpochMilli();
-            return t >= fromMillis && t < toMillis;
-        }
-    }
-
     /** What one window's samples add up to. */
     private static final class Tally {
         int samples;
@@ -85,14 +76,7 @@ public final class JfrSummary {
             System.err.println("usage: JfrSummary REC.jfr LABEL=FROM_MS-TO_MS...");
             System.exit(2);
         }
-        List<Window> windows = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            String[] labelAndRange = args[i].split("=", 2);
-            String[] rangeAndCalls = labelAndRange[1].split(":", 2);
-            String[] range = rangeAndCalls[0].split("-", 2);
-            windows.add(new Window(labelAndRange[0], Long.parseLong(range[0]), Long.parseLong(range[1]),
-                    rangeAndCalls.length > 1 ? Long.parseLong(rangeAndCalls[1]) : 0));
-        }
+        List<Window> windows = Window.parseAll(args, 1);
         Map<Window, Tally> tallies = new LinkedHashMap<>();
         windows.forEach(window -> tallies.put(window, new Tally()));
         int cores = Runtime.getRuntime().availableProcessors();
@@ -151,12 +135,11 @@ public final class JfrSummary {
         out.append("Execution samples of `").append(Path.of(file).getFileName()).append("`, by phase.\n");
         tallies.forEach((window, tally) -> {
             out.append(String.format(Locale.ROOT, "%n#### %s: %d samples in %.1f s%n%n", window.label(),
-                    tally.samples, (window.toMillis() - window.fromMillis()) / 1000.0));
+                    tally.samples, window.seconds()));
             if (tally.cpuEvents > 0) {
                 // The mean share over the window's once-a-second events, times the window: a window's
                 // edges fall between two events.
-                double seconds = tally.cpuShares / tally.cpuEvents * cores
-                        * (window.toMillis() - window.fromMillis()) / 1000.0;
+                double seconds = tally.cpuShares / tally.cpuEvents * cores * window.seconds();
                 out.append(String.format(Locale.ROOT, "JVM CPU %.2f cores on average, %.1f core-seconds",
                         tally.cpuShares / tally.cpuEvents * cores, seconds));
                 if (window.calls() > 0) {

@@ -39,31 +39,19 @@ public final class PerfSummary {
     private record Sample(String thread, long pid, long micros, String symbol, String dso) {
     }
 
-    private record Window(String label, long fromMillis, long toMillis, long calls) {
-    }
-
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
             System.err.println("usage: PerfSummary SCRIPT.txt HZ LABEL=FROM_MS-TO_MS:CALLS...");
             System.exit(2);
         }
         int hz = Integer.parseInt(args[1]);
-        List<Window> windows = new ArrayList<>();
-        for (int i = 2; i < args.length; i++) {
-            String[] labelAndRest = args[i].split("=", 2);
-            String[] rangeAndCalls = labelAndRest[1].split(":", 2);
-            String[] range = rangeAndCalls[0].split("-", 2);
-            windows.add(new Window(labelAndRest[0], Long.parseLong(range[0]), Long.parseLong(range[1]),
-                    Long.parseLong(rangeAndCalls[1])));
-        }
+        List<Window> windows = Window.parseAll(args, 2);
         List<Sample> samples = read(Path.of(args[0]));
         Map<Long, String> runtimes = runtimes(samples);
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "perf samples at %d Hz of the benchmark's processes, by phase.%n", hz));
         for (Window window : windows) {
-            List<Sample> in = samples.stream()
-                    .filter(s -> s.micros() >= window.fromMillis() * 1000 && s.micros() < window.toMillis() * 1000)
-                    .toList();
+            List<Sample> in = samples.stream().filter(s -> window.containsMicros(s.micros())).toList();
             section(out, window, in, runtimes, hz);
         }
         System.out.print(out);
@@ -134,10 +122,10 @@ public final class PerfSummary {
     }
 
     private static void section(StringBuilder out, Window window, List<Sample> in, Map<Long, String> runtimes, int hz) {
-        double seconds = (window.toMillis() - window.fromMillis()) / 1000.0;
+        double seconds = window.seconds();
         out.append(String.format(Locale.ROOT, "%n#### %s: %,d samples in %.1f s: %.2f CPUs busy, %.1f µs of CPU per call%n%n",
                 window.label(), in.size(), seconds, in.size() / (double) hz / seconds,
-                in.size() * 1e6 / hz / window.calls()));
+                in.size() * 1e6 / hz / Math.max(1, window.calls())));
         if (in.isEmpty()) {
             return;
         }
@@ -171,7 +159,7 @@ public final class PerfSummary {
                 .limit(limit)
                 .forEach(e -> out.append("| `").append(e.getKey().replace("|", "\\|")).append("` | ")
                         .append(String.format(Locale.ROOT, "%.1f%% | %.1f", 100.0 * e.getValue() / total,
-                                e.getValue() * 1e6 / hz / calls))
+                                e.getValue() * 1e6 / hz / Math.max(1, calls)))
                         .append(" |\n"));
         out.append('\n');
     }
