@@ -11,6 +11,7 @@ import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,15 @@ final class PluginCalls implements ClientInterceptor {
                 if (yamux != null) {
                     return Status.UNAVAILABLE.withDescription(yamux.getMessage() + " (during "
                             + method.getFullMethodName() + ")").withCause(status.asRuntimeException());
+                }
+                return status;
+            }
+            case UNKNOWN -> {
+                // grpc-java's status for a write on a connection that had closed already: the plugin went
+                // away under the call (a failure of the plugin's own code carries a status of its own).
+                if (status.getCause() instanceof ClosedChannelException) {
+                    return explain(method, Status.UNAVAILABLE.withDescription(status.getDescription())
+                            .withCause(status.getCause()));
                 }
                 return status;
             }
