@@ -4,6 +4,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -11,6 +12,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,8 @@ public final class UnixSocketDir implements AutoCloseable {
      */
     public static final int NAME_ROOM = 32;
 
+    /** Directory names: not guessable ahead, as createTempDirectory's are not. */
+    private static final SecureRandom NAMES = new SecureRandom();
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> GROUP_DIR = PosixFilePermissions.fromString("rwxrwx---");
     private static final Set<PosixFilePermission> PRIVATE_SOCKET = PosixFilePermissions.fromString("rw-------");
@@ -63,8 +67,7 @@ public final class UnixSocketDir implements AutoCloseable {
      */
     public static UnixSocketDir createPrivate(Path parent, String group) throws IOException {
         SocketGroup socketGroup = SocketGroup.of(parent, group);
-        // createTempDirectory gives 0700 on POSIX: only this user can reach what is inside.
-        Path dir = Files.createTempDirectory(parent, "outpost-");
+        Path dir = createPrivateDirectory(parent);
         try {
             if (socketGroup != null) {
                 socketGroup.apply(dir);
@@ -75,6 +78,33 @@ public final class UnixSocketDir implements AutoCloseable {
             throw e;
         }
         return new UnixSocketDir(dir, true, socketGroup);
+    }
+
+    /**
+     * A new directory {@code outpost-} and 8 random letters and digits inside {@code parent}, 0700: only
+     * this user can reach what is inside. Short on purpose: a socket path must fit in 107 bytes, and the
+     * plugins put a directory and a socket of their own inside (a Python gRPC plugin refuses a longer path
+     * outright). {@code Files.createTempDirectory}'s names take 19 digits.
+     */
+    public static Path createPrivateDirectory(Path parent) throws IOException {
+        if (!parent.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return Files.createTempDirectory(parent, "outpost-");
+        }
+        for (int attempt = 0; ; attempt++) {
+            StringBuilder name = new StringBuilder("outpost-");
+            for (int i = 0; i < 8; i++) {
+                name.append(Character.forDigit(NAMES.nextInt(36), 36));
+            }
+            try {
+                // Made with its mode, never widened afterwards: the umask can only narrow it.
+                return Files.createDirectory(parent.resolve(name.toString()),
+                        PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 100) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -160,7 +160,7 @@ final class PluginProcess {
             return sockets.path();
         }
         try {
-            return Files.createTempDirectory(sockets.path().getParent(), "outpost-");
+            return UnixSocketDir.createPrivateDirectory(sockets.path().getParent());
         } catch (IOException e) {
             throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot make a private "
                     + "directory for the verified executable: " + e.getMessage(), List.of(), e);
