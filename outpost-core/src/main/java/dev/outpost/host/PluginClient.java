@@ -294,27 +294,29 @@ public final class PluginClient implements AutoCloseable {
                     + e.getMessage(), List.of(), e);
         }
         InProcess local = new InProcess(server, sockets);
-        java.util.function.BiFunction<String, Throwable, PluginStartException> failure = (what, cause) -> {
+        /** Stops the server and removes its sockets: what every failure after the server started does. */
+        interface Failure {
+            PluginStartException of(String what, Throwable cause, Kind kind);
+        }
+        Failure failure = (what, cause, kind) -> {
             server.close();
             sockets.close();
-            return new PluginStartException(name, "plugin '" + name + "' (in-process) " + what, List.of(), cause);
+            return new PluginStartException(name, "plugin '" + name + "' (in-process) " + what, List.of(), cause,
+                    kind);
         };
         HandshakeLine handshake = server.handshake();
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
-            server.close();
-            sockets.close();
-            throw new PluginStartException(name, "plugin '" + name + "' (in-process) " + incompatibility, List.of(),
-                    null, Kind.INCOMPATIBLE);
+            throw failure.of(incompatibility, null, Kind.INCOMPATIBLE);
         }
         MutualTls tls = null;
         if (identity != null) {
             try {
                 tls = MutualTls.of(identity, AutoMtls.parseDer(handshake.serverCert().orElseThrow(
-                        () -> failure.apply("answered AutoMTLS without a certificate", null))),
+                        () -> failure.of("answered AutoMTLS without a certificate", null, Kind.OTHER))),
                         "plugin '" + name + "'");
             } catch (CertificateException e) {
-                throw failure.apply("announced an invalid certificate: " + e.getMessage(), e);
+                throw failure.of("announced an invalid certificate: " + e.getMessage(), e, Kind.OTHER);
             }
         }
         PluginClient client;
@@ -322,15 +324,15 @@ public final class PluginClient implements AutoCloseable {
             client = new PluginClient(config, null, null, local, handshake,
                     PluginOutput.of(config), tls);
         } catch (RuntimeException e) {
-            throw failure.apply("cannot be reached at " + handshake.network().wireName() + ":"
-                    + handshake.address() + ": " + e.getMessage(), e);
+            throw failure.of("cannot be reached at " + handshake.network().wireName() + ":"
+                    + handshake.address() + ": " + e.getMessage(), e, Kind.OTHER);
         }
         try {
             client.checkHealth(startHealthTimeout(config));
         } catch (PluginUnavailableException e) {
             client.closing.set(true);
             client.disconnect();
-            throw failure.apply("does not answer its health check: " + e.getMessage(), e);
+            throw failure.of("does not answer its health check: " + e.getMessage(), e, Kind.OTHER);
         }
         client.manage();
         LOG.debug("plugin '{}' ready in-process at {}:{}, protocol version {}", name,
