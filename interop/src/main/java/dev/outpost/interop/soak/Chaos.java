@@ -193,26 +193,40 @@ final class Chaos {
         return ProcessHandle.current().children().filter(child -> child.pid() == pid.getAsLong()).findFirst();
     }
 
-    /** Sends SIGSTOP or SIGCONT with kill(1) (Java has no API for them), waiting for it to finish. */
+    /** Sends SIGSTOP or SIGCONT; a kill(1) that cannot run or hangs is a problem for the report. */
     private boolean signal(String signal, ProcessHandle process) {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS)) {
-                kill.destroyForcibly().waitFor();
-                problems.add("kill -" + signal + " " + process.pid() + " did not finish within 10 s");
-                return false;
-            }
-            // Exit 1: the process was gone by then (killed by the manager, say), which is no problem.
-            return kill.exitValue() == 0;
+            return sendSignal(signal, process.pid());
         } catch (IOException e) {
-            problems.add("kill -" + signal + " " + process.pid() + ": " + e);
+            problems.add(e.getMessage());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * Sends {@code signal} (STOP, CONT) to {@code pid} with kill(1), Java having no API for them, and waits
+     * for it: true when sent; false when kill exits 1, the process being gone by then (killed by the
+     * manager, say), which is no problem.
+     *
+     * @throws IOException when kill cannot run, or does not finish within 10 s
+     */
+    static boolean sendSignal(String signal, long pid) throws IOException, InterruptedException {
+        Process kill;
+        try {
+            kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new IOException("kill -" + signal + " " + pid + ": " + e, e);
+        }
+        if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+            kill.destroyForcibly().waitFor();
+            throw new IOException("kill -" + signal + " " + pid + " did not finish within 10 s");
+        }
+        return kill.exitValue() == 0;
     }
 
     private void count(String what) {

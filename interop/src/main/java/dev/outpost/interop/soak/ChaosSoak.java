@@ -170,12 +170,9 @@ public final class ChaosSoak {
                     ? ProcessHandle.of(info.pid().getAsLong()) : Optional.empty());
             if (process.isPresent()) {
                 try {
-                    Process kill = new ProcessBuilder("kill", "-STOP", Long.toString(process.get().pid()))
-                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                    if (kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0) {
+                    if (Chaos.sendSignal("STOP", process.get().pid())) {
                         return id;
                     }
-                    kill.destroyForcibly().waitFor();
                 } catch (IOException e) {
                     return null;
                 } catch (InterruptedException e) {
