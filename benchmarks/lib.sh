@@ -1,4 +1,4 @@
-# Sourced by the benchmark scripts (health-soak.sh, soak.sh, profile.sh), from the repository's root:
+# Sourced by the benchmark scripts (harness.sh, health-soak.sh, soak.sh, profile.sh), from the repository's root:
 # building what is missing, the launchers' JVM options, and the machine line of a report.
 
 # build_jars_if_stale JAR [JAR...] -- DIR [DIR...]: ./mvnw -q -DskipTests package when a JAR is missing or
