@@ -49,6 +49,11 @@ final class Launcher {
                 throw new IllegalStateException("interrupted waiting to start a plugin", e);
             }
             try {
+                // The close may have come while this waited and found the permit free before its
+                // interrupt: a launch that would begin after the close never does.
+                if (closed) {
+                    return Optional.empty();
+                }
                 return Optional.of(start.get());
             } catch (RuntimeException e) {
                 if (closed) {
