@@ -141,9 +141,9 @@ public final class Multiplexer implements AutoCloseable {
     public ManagedChannel channel(String description, YamuxDialAddress.Gate gate, MutualTls tls, int maxMessageSize,
                                   ClientInterceptor... interceptors) {
         YamuxDialAddress address = new YamuxDialAddress(session(), gate, description);
-        return Transport.configure(NettyChannelBuilder.forAddress(address)
+        return Transport.configure(Transport.withoutKeepAlive(NettyChannelBuilder.forAddress(address)
                 .channelFactory(YamuxStream::new, YamuxDialAddress.class)
-                .eventLoopGroup(loop), tls, maxMessageSize, interceptors).build();
+                .eventLoopGroup(loop)), tls, maxMessageSize, interceptors).build();
     }
 
     /**
@@ -167,8 +167,8 @@ public final class Multiplexer implements AutoCloseable {
             }
         }, name + " " + what);
         // The streams' loop is the connection's: one thread for everything of this connection.
-        return Transport.configure(NettyServerBuilder.forAddress(address).channelFactory(YamuxServerChannel::new)
-                .bossEventLoopGroup(loop).workerEventLoopGroup(loop), services, tls, maxMessageSize).build().start();
+        return Transport.configure(Transport.withoutKeepAlive(NettyServerBuilder.forAddress(address)
+                .channelFactory(YamuxServerChannel::new).bossEventLoopGroup(loop).workerEventLoopGroup(loop)), services, tls, maxMessageSize).build().start();
     }
 
     /** Whether a server listens for broker id {@code brokerId}. */

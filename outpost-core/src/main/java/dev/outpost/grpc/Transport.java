@@ -17,6 +17,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -66,32 +67,8 @@ public final class Transport {
      */
     private static final Executor CALL_EXECUTOR = Executors.newCachedThreadPool(daemonThreads("outpost-call"));
 
-    /*
-     * grpc-java sets SO_KEEPALIVE on every channel, and Netty warns on each Unix socket connection
-     * that the option does not apply. Route grpc's private Netty copy to java.util.logging, as the
-     * rest of grpc-java logs, and silence its bootstrap warnings; the JUL loggers are kept referenced
-     * here because JUL forgets the level of a logger that is garbage collected.
-     */
-    private static final java.util.logging.Logger[] QUIET_LOGGERS;
-
     /** Netty's system property for its buffer allocator's JFR events, under grpc's shaded package. */
-    static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
-
-    static {
-        // Netty 4.2 registers JFR events on its first buffer allocation, which loads and initialises about
-        // 100 JFR classes in every plugin and host that nobody records. Off unless asked for.
-        if (System.getProperty(NETTY_JFR) == null) {
-            System.setProperty(NETTY_JFR, "false");
-        }
-        io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
-                io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
-        QUIET_LOGGERS = new java.util.logging.Logger[] {
-                java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap"),
-                java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap")};
-        for (java.util.logging.Logger logger : QUIET_LOGGERS) {
-            logger.setLevel(java.util.logging.Level.SEVERE);
-        }
-    }
+    public static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
 
     private Transport() {
     }
@@ -142,8 +119,9 @@ public final class Transport {
             throw new IllegalStateException("Unix domain sockets need Linux with the epoll transport: "
                     + Epoll.unavailabilityCause());
         }
-        return configure(NettyChannelBuilder.forAddress(address).eventLoopGroup(group())
-                .channelType(socketChannelType(address)), tls, maxMessageSize, interceptors).build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address).eventLoopGroup(group())
+                .channelType(socketChannelType(address));
+        return configure(unix ? withoutKeepAlive(builder) : builder, tls, maxMessageSize, interceptors).build();
     }
 
     /**
@@ -190,9 +168,26 @@ public final class Transport {
      */
     public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls,
                                 int maxMessageSize) throws IOException {
-        return configure(NettyServerBuilder.forAddress(address).bossEventLoopGroup(group())
-                .workerEventLoopGroup(group()).channelType(serverChannelType(address)), services, tls, maxMessageSize)
-                .build().start();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address).bossEventLoopGroup(group())
+                .workerEventLoopGroup(group()).channelType(serverChannelType(address));
+        if (address instanceof DomainSocketAddress) {
+            withoutKeepAlive(builder);
+        }
+        return configure(builder, services, tls, maxMessageSize).build().start();
+    }
+
+    /*
+     * grpc-java turns SO_KEEPALIVE on for every connection it makes or accepts. A Unix socket or a yamux
+     * stream has no such option, and Netty's bootstrap warns about that on every connection. grpc-java
+     * applies the builder's options after its own, and a null value makes Netty drop an option: this takes
+     * the option off these connections alone, instead of silencing Netty's loggers for the whole JVM.
+     */
+    static NettyChannelBuilder withoutKeepAlive(NettyChannelBuilder builder) {
+        return builder.withOption(ChannelOption.SO_KEEPALIVE, null);
+    }
+
+    static NettyServerBuilder withoutKeepAlive(NettyServerBuilder builder) {
+        return builder.withChildOption(ChannelOption.SO_KEEPALIVE, null);
     }
 
     /** What every server of Outpost's has, on a socket or a multiplexed connection. */

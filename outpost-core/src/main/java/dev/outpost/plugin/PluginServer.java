@@ -93,6 +93,12 @@ public final class PluginServer implements AutoCloseable {
      * host process is gone, so a plugin never outlives its host.
      */
     public static void serve(ServeConfig config) {
+        // This process is the plugin's own, so this is the place for a JVM-wide setting (a library used by a
+        // host never sets one): Netty 4.2 registers JFR events on its first buffer allocation, which loads
+        // and initialises about 100 JFR classes that nobody records. Off unless asked for.
+        if (System.getProperty(Transport.NETTY_JFR) == null) {
+            System.setProperty(Transport.NETTY_JFR, "false");
+        }
         PrintStream realOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream realErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         HandshakeConfig handshake = config.handshake();
