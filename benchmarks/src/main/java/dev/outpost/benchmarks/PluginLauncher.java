@@ -1,6 +1,6 @@
 package dev.outpost.benchmarks;
 
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import dev.outpost.rpc.InterfacePlugin;
@@ -26,7 +26,7 @@ final class PluginLauncher {
     }
 
     /** Launches {@code mainClass} and connects to its plugin {@code "kv"} as {@code plugin}. */
-    static PluginClient start(String name, Class<?> mainClass, GrpcPlugin<?> plugin) {
+    static PluginClient start(String name, Class<?> mainClass, GrpcClientPlugin<?> plugin) {
         ClientConfig config = ClientConfig.builder()
                 .name(name)
                 .handshake(KeyValuePlugin.HANDSHAKE)
@@ -36,7 +36,7 @@ final class PluginLauncher {
         return PluginClient.start(config);
     }
 
-    /** Like {@link #start(String, Class, GrpcPlugin)}, for a plain Java interface. */
+    /** Like {@link #start(String, Class, GrpcClientPlugin)}, for a plain Java interface. */
     static PluginClient start(String name, Class<?> mainClass, Class<?> type) {
         return start(name, mainClass, InterfacePlugin.client(type));
     }

@@ -64,10 +64,7 @@ public final class KvPlugin {
                 .handshake(Interop.HANDSHAKE)
                 .plugin("kv", GrpcPlugin.server(new Kv(System.getenv(CRASH_ON), System.getenv(HANG_ON),
                         "1".equals(System.getenv(PRINT)))))
-                .plugin("counter", GrpcPlugin.of(broker -> List.of(new Counter(broker).bindService()),
-                        (channel, broker) -> {
-                            throw new UnsupportedOperationException("plugin side only");
-                        }))
+                .plugin("counter", broker -> List.of(new Counter(broker).bindService()))
                 .build());
     }
 

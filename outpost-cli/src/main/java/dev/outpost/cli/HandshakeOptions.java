@@ -1,6 +1,6 @@
 package dev.outpost.cli;
 
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.wire.HandshakeConfig;
 import java.util.List;
 
@@ -23,7 +23,7 @@ final class HandshakeOptions {
      * A plugin type for plugins whose interface this command does not know: it serves nothing and
      * dispenses the bare channel, so that the plugin can be launched, checked and supervised.
      */
-    static final GrpcPlugin<Object> ANY = GrpcPlugin.of(broker -> List.of(), (channel, broker) -> channel);
+    static final GrpcClientPlugin<Object> ANY = (channel, broker) -> channel;
 
     /** The name under which {@link #ANY} is registered. */
     static final String ANY_NAME = "outpost-any";

@@ -10,34 +10,25 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * A plugin type defined by gRPC services, as go-plugin's {@code GRPCPlugin}: the plugin side
- * serves {@link #services}, the host side builds a {@link #client} on the plugin's channel. A process
- * usually implements one side only; the other throws {@link UnsupportedOperationException}.
+ * A plugin type defined by gRPC services with both of its sides, as go-plugin's {@code GRPCPlugin}: for a
+ * definition shared by a host and its plugins, e.g. in an interface library. A process that has one side
+ * only registers that side: a {@link GrpcClientPlugin} in a host, a {@link GrpcServerPlugin} in a plugin;
+ * the factories here make them.
  *
  * @param <T> what the host receives from {@code dispense}, typically a generated stub
  */
-public interface GrpcPlugin<T> {
+public interface GrpcPlugin<T> extends GrpcClientPlugin<T>, GrpcServerPlugin {
 
-    /** Plugin side: the services to serve on the plugin's server; the broker is there for callbacks. */
-    List<ServerServiceDefinition> services(GrpcBroker broker);
-
-    /** Host side: a client on the plugin's channel (no call is made); the broker is there for callbacks. */
-    T client(Channel channel, GrpcBroker broker);
-
-    /** A host-side plugin type whose client is a stub built from the channel, e.g. {@code KVGrpc::newBlockingStub}. */
-    static <T> GrpcPlugin<T> client(Function<? super Channel, ? extends T> stubFactory) {
+    /** The host side of a plugin type whose client is a stub built from the channel, e.g. {@code KVGrpc::newBlockingStub}. */
+    static <T> GrpcClientPlugin<T> client(Function<? super Channel, ? extends T> stubFactory) {
         Objects.requireNonNull(stubFactory, "stubFactory");
-        return of(broker -> {
-            throw new UnsupportedOperationException("this plugin type is defined for the host side only");
-        }, (channel, broker) -> stubFactory.apply(channel));
+        return (channel, broker) -> stubFactory.apply(channel);
     }
 
-    /** A plugin-side plugin type serving the given services. */
-    static GrpcPlugin<Void> server(BindableService... services) {
+    /** The plugin side of a plugin type serving the given services. */
+    static GrpcServerPlugin server(BindableService... services) {
         List<ServerServiceDefinition> definitions = Arrays.stream(services).map(BindableService::bindService).toList();
-        return of(broker -> definitions, (channel, broker) -> {
-            throw new UnsupportedOperationException("this plugin type is defined for the plugin side only");
-        });
+        return broker -> definitions;
     }
 
     /** A plugin type from its two sides. */

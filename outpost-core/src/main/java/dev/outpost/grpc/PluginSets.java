@@ -16,8 +16,7 @@ public final class PluginSets {
     }
 
     /** Adds {@code plugin} as {@code name} in {@code version}; a name can be taken once per version. */
-    public static void add(Map<Integer, Map<String, GrpcPlugin<?>>> sets, int version, String name,
-                           GrpcPlugin<?> plugin) {
+    public static <P> void add(Map<Integer, Map<String, P>> sets, int version, String name, P plugin) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(plugin, "plugin");
         if (name.isBlank()) {
@@ -26,16 +25,15 @@ public final class PluginSets {
         if (version < 1) {
             throw new IllegalArgumentException("protocol version must be at least 1, got " + version);
         }
-        Map<String, GrpcPlugin<?>> set = sets.computeIfAbsent(version, v -> new LinkedHashMap<>());
+        Map<String, P> set = sets.computeIfAbsent(version, v -> new LinkedHashMap<>());
         if (set.putIfAbsent(name, plugin) != null) {
             throw new IllegalArgumentException("plugin \"" + name + "\" is already registered for version " + version);
         }
     }
 
     /** An unmodifiable copy, by ascending version; {@code whenEmpty} is the message when there is none. */
-    public static Map<Integer, Map<String, GrpcPlugin<?>>> freeze(Map<Integer, Map<String, GrpcPlugin<?>>> sets,
-                                                                  String whenEmpty) {
-        Map<Integer, Map<String, GrpcPlugin<?>>> copy = new TreeMap<>();
+    public static <P> Map<Integer, Map<String, P>> freeze(Map<Integer, Map<String, P>> sets, String whenEmpty) {
+        Map<Integer, Map<String, P>> copy = new TreeMap<>();
         sets.forEach((version, set) -> copy.put(version, Collections.unmodifiableMap(new LinkedHashMap<>(set))));
         if (copy.isEmpty()) {
             throw new IllegalArgumentException(whenEmpty);

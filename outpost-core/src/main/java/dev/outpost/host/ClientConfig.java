@@ -1,6 +1,6 @@
 package dev.outpost.host;
 
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
@@ -33,7 +33,7 @@ public final class ClientConfig {
 
     private final String name;
     private final HandshakeConfig handshake;
-    private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins;
+    private final Map<Integer, Map<String, GrpcClientPlugin<?>>> versionedPlugins;
     private final List<String> command;
     private final JavaCommand javaCommand;
     private final Path workingDirectory;
@@ -61,7 +61,7 @@ public final class ClientConfig {
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
         this.versionedPlugins = PluginSets.freeze(builder.versionedPlugins,
-                "register at least one plugin type with plugin(name, GrpcPlugin)");
+                "register at least one plugin type with plugin(name, GrpcClientPlugin)");
         this.javaCommand = builder.javaCommand;
         this.command = javaCommand != null ? javaCommand.command() : List.copyOf(builder.command);
         this.name = builder.name != null ? builder.name
@@ -107,7 +107,7 @@ public final class ClientConfig {
     }
 
     /** Plugin types by application protocol version, ascending. */
-    public Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins() {
+    public Map<Integer, Map<String, GrpcClientPlugin<?>>> versionedPlugins() {
         return versionedPlugins;
     }
 
@@ -289,7 +289,7 @@ public final class ClientConfig {
     public static final class Builder {
         private String name;
         private HandshakeConfig handshake;
-        private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins = new TreeMap<>();
+        private final Map<Integer, Map<String, GrpcClientPlugin<?>>> versionedPlugins = new TreeMap<>();
         private List<String> command = List.of();
         private JavaCommand javaCommand;
         private Path workingDirectory;
@@ -330,7 +330,7 @@ public final class ClientConfig {
         }
 
         /** Accepts {@code plugin} as {@code name} in the handshake's protocol version. */
-        public Builder plugin(String name, GrpcPlugin<?> plugin) {
+        public Builder plugin(String name, GrpcClientPlugin<?> plugin) {
             if (handshake == null) {
                 throw new IllegalStateException("set the handshake before adding plugins without a version");
             }
@@ -338,7 +338,7 @@ public final class ClientConfig {
         }
 
         /** Accepts {@code plugin} as {@code name} when the plugin speaks protocol {@code version}. */
-        public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
+        public Builder plugin(int version, String name, GrpcClientPlugin<?> plugin) {
             PluginSets.add(versionedPlugins, version, name, plugin);
             return this;
         }

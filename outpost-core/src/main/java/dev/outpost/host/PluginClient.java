@@ -3,7 +3,7 @@ package dev.outpost.host;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.DefaultDeadline;
 import dev.outpost.grpc.GrpcBroker;
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.Multiplexer;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
@@ -82,7 +82,7 @@ public final class PluginClient implements AutoCloseable {
     private final ProcessHandle reattached;
     private final InProcess inProcess;
     private final HandshakeLine handshake;
-    private final Map<String, GrpcPlugin<?>> plugins;
+    private final Map<String, GrpcClientPlugin<?>> plugins;
     private final ManagedChannel channel;
     private final GrpcBroker broker;
     /** The one connection of a multiplexed plugin, else null. */
@@ -425,7 +425,7 @@ public final class PluginClient implements AutoCloseable {
      * @throws ClassCastException       when the client is not a {@code type}
      */
     public <T> T dispense(String pluginName, Class<T> type) {
-        GrpcPlugin<?> plugin = plugins.get(pluginName);
+        GrpcClientPlugin<?> plugin = plugins.get(pluginName);
         if (plugin == null) {
             throw new IllegalArgumentException("plugin '" + name + "': unknown plugin type \"" + pluginName
                     + "\" for protocol version " + handshake.appVersion() + " (known: " + plugins.keySet() + ")");

@@ -1,7 +1,7 @@
 package dev.outpost.plugin;
 
 import dev.outpost.grpc.GrpcBroker;
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.grpc.Multiplexer;
 import dev.outpost.grpc.MutualTls;
 import dev.outpost.grpc.Transport;
@@ -242,7 +242,7 @@ public final class PluginServer implements AutoCloseable {
     }
 
     /** go-plugin's services (health, broker, controller, stdio) and the plugins'. */
-    private static List<ServerServiceDefinition> services(Map<String, GrpcPlugin<?>> plugins, GrpcBroker broker,
+    private static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, GrpcBroker broker,
                                                           StdioCapture stdio, Runnable shutdown) {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("plugin", ServingStatus.SERVING);

@@ -1,6 +1,6 @@
 package dev.outpost.plugin;
 
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
@@ -18,7 +18,7 @@ import java.util.TreeMap;
 public final class ServeConfig {
 
     private final HandshakeConfig handshake;
-    private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins;
+    private final Map<Integer, Map<String, GrpcServerPlugin>> versionedPlugins;
     private final Network network;
     private final Duration shutdownGrace;
     private final int maxMessageSize;
@@ -41,7 +41,7 @@ public final class ServeConfig {
     }
 
     /** Plugin sets by application protocol version, ascending. */
-    public Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins() {
+    public Map<Integer, Map<String, GrpcServerPlugin>> versionedPlugins() {
         return versionedPlugins;
     }
 
@@ -67,7 +67,7 @@ public final class ServeConfig {
     /** Builds a {@link ServeConfig}. */
     public static final class Builder {
         private HandshakeConfig handshake;
-        private final Map<Integer, Map<String, GrpcPlugin<?>>> versionedPlugins = new TreeMap<>();
+        private final Map<Integer, Map<String, GrpcServerPlugin>> versionedPlugins = new TreeMap<>();
         private Network network;
         private Duration shutdownGrace = Duration.ofSeconds(1);
         private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
@@ -82,7 +82,7 @@ public final class ServeConfig {
         }
 
         /** Serves {@code plugin} as {@code name} in the handshake's protocol version. */
-        public Builder plugin(String name, GrpcPlugin<?> plugin) {
+        public Builder plugin(String name, GrpcServerPlugin plugin) {
             if (handshake == null) {
                 throw new IllegalStateException("set the handshake before adding plugins without a version");
             }
@@ -90,7 +90,7 @@ public final class ServeConfig {
         }
 
         /** Serves {@code plugin} as {@code name} in application protocol {@code version}. */
-        public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
+        public Builder plugin(int version, String name, GrpcServerPlugin plugin) {
             PluginSets.add(versionedPlugins, version, name, plugin);
             return this;
         }

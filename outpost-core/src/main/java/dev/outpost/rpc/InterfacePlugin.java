@@ -1,9 +1,7 @@
 package dev.outpost.rpc;
 
-import dev.outpost.grpc.GrpcBroker;
-import dev.outpost.grpc.GrpcPlugin;
-import io.grpc.Channel;
-import io.grpc.ServerServiceDefinition;
+import dev.outpost.grpc.GrpcClientPlugin;
+import dev.outpost.grpc.GrpcServerPlugin;
 import java.util.List;
 import java.util.Objects;
 
@@ -38,20 +36,10 @@ public final class InterfacePlugin {
      *
      * @throws IllegalArgumentException when {@code type} cannot be remoted; the message names the method
      */
-    public static <T> GrpcPlugin<T> server(Class<T> type, T implementation) {
+    public static <T> GrpcServerPlugin server(Class<T> type, T implementation) {
         Objects.requireNonNull(implementation, "implementation");
         RemoteInterface.of(type).prepareInBackground();
-        return new GrpcPlugin<>() {
-            @Override
-            public List<ServerServiceDefinition> services(GrpcBroker broker) {
-                return List.of(Remoting.of(broker, "the host").service(type, implementation));
-            }
-
-            @Override
-            public T client(Channel channel, GrpcBroker broker) {
-                throw new UnsupportedOperationException(type.getName() + " is registered for the plugin side");
-            }
-        };
+        return broker -> List.of(Remoting.of(broker, "the host").service(type, implementation));
     }
 
     /**
@@ -59,18 +47,8 @@ public final class InterfacePlugin {
      *
      * @throws IllegalArgumentException when {@code type} cannot be remoted; the message names the method
      */
-    public static <T> GrpcPlugin<T> client(Class<T> type) {
+    public static <T> GrpcClientPlugin<T> client(Class<T> type) {
         RemoteInterface.of(type).prepareInBackground();
-        return new GrpcPlugin<>() {
-            @Override
-            public List<ServerServiceDefinition> services(GrpcBroker broker) {
-                throw new UnsupportedOperationException(type.getName() + " is registered for the host side");
-            }
-
-            @Override
-            public T client(Channel channel, GrpcBroker broker) {
-                return Remoting.of(broker, "plugin '" + broker.owner() + "'").proxy(type, channel);
-            }
-        };
+        return (channel, broker) -> Remoting.of(broker, "plugin '" + broker.owner() + "'").proxy(type, channel);
     }
 }

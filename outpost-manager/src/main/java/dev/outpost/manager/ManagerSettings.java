@@ -1,6 +1,6 @@
 package dev.outpost.manager;
 
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.wire.HandshakeConfig;
@@ -24,7 +24,7 @@ final class ManagerSettings {
     final Path directory;
     final HandshakeConfig handshake;
     /** Plugin types by ascending protocol version, then by name in the order they were added. */
-    final Map<Integer, Map<String, GrpcPlugin<?>>> types;
+    final Map<Integer, Map<String, GrpcClientPlugin<?>>> types;
     final RestartPolicy restartPolicy;
     final Duration healthCheckInterval;
     final int healthCheckFailures;

@@ -1,7 +1,7 @@
 package dev.outpost.manager;
 
 import dev.outpost.PluginUnavailableException;
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.Transport;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.JavaCommand;
@@ -430,7 +430,7 @@ public final class PluginManager implements AutoCloseable {
         // Read by ManagerSettings, which copies them at build().
         Path directory;
         HandshakeConfig handshake;
-        final Map<Integer, Map<String, GrpcPlugin<?>>> types = new TreeMap<>();
+        final Map<Integer, Map<String, GrpcClientPlugin<?>>> types = new TreeMap<>();
         RestartPolicy restartPolicy = RestartPolicy.DEFAULT;
         Duration healthCheckInterval = Duration.ofSeconds(2);
         int healthCheckFailures = 3;
@@ -474,7 +474,7 @@ public final class PluginManager implements AutoCloseable {
         }
 
         /** Accepts {@code plugin} as {@code name}, in the handshake's version. */
-        public Builder plugin(String name, GrpcPlugin<?> plugin) {
+        public Builder plugin(String name, GrpcClientPlugin<?> plugin) {
             if (handshake == null) {
                 throw new IllegalStateException("set the handshake before adding plugin types");
             }
@@ -482,7 +482,7 @@ public final class PluginManager implements AutoCloseable {
         }
 
         /** Accepts {@code plugin} as {@code name} in protocol {@code version}. */
-        public Builder plugin(int version, String name, GrpcPlugin<?> plugin) {
+        public Builder plugin(int version, String name, GrpcClientPlugin<?> plugin) {
             types.computeIfAbsent(version, v -> new LinkedHashMap<>()).put(name, plugin);
             return this;
         }

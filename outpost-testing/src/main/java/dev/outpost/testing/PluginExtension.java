@@ -1,6 +1,7 @@
 package dev.outpost.testing;
 
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
+import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import dev.outpost.plugin.ServeConfig;
@@ -275,7 +276,7 @@ public final class PluginExtension implements BeforeAllCallback, BeforeEachCallb
      */
     public static final class Builder {
         private final HandshakeConfig handshake;
-        private final Map<String, Supplier<GrpcPlugin<?>>> served = new LinkedHashMap<>();
+        private final Map<String, Supplier<GrpcServerPlugin>> served = new LinkedHashMap<>();
         private final ClientConfig.Builder client;
         private String name;
 
@@ -305,12 +306,12 @@ public final class PluginExtension implements BeforeAllCallback, BeforeEachCallb
          * Serves a plugin type defined by gRPC services, e.g. {@code GrpcPlugin.server(new KvService())},
          * dispensed through {@code client}, e.g. {@code GrpcPlugin.client(KVGrpc::newBlockingStub)}.
          */
-        public Builder grpcPlugin(String name, GrpcPlugin<?> server, GrpcPlugin<?> client) {
+        public Builder grpcPlugin(String name, GrpcServerPlugin server, GrpcClientPlugin<?> client) {
             Objects.requireNonNull(server, "server");
             return add(name, () -> server, client);
         }
 
-        private Builder add(String name, Supplier<GrpcPlugin<?>> server, GrpcPlugin<?> hostSide) {
+        private Builder add(String name, Supplier<GrpcServerPlugin> server, GrpcClientPlugin<?> hostSide) {
             Objects.requireNonNull(name, "name");
             if (served.putIfAbsent(name, server) != null) {
                 throw new IllegalArgumentException("plugin \"" + name + "\" is already registered");
@@ -335,7 +336,7 @@ public final class PluginExtension implements BeforeAllCallback, BeforeEachCallb
             if (served.isEmpty()) {
                 throw new IllegalStateException("add at least one plugin");
             }
-            Map<String, Supplier<GrpcPlugin<?>>> plugins = Map.copyOf(new LinkedHashMap<>(served));
+            Map<String, Supplier<GrpcServerPlugin>> plugins = Map.copyOf(new LinkedHashMap<>(served));
             List<String> order = List.copyOf(served.keySet());
             ClientConfig config = client.build();
             if (config.name().equals("plugin")) {

@@ -5,7 +5,7 @@ import dev.outpost.PluginCallException;
 import dev.outpost.PluginException;
 import dev.outpost.PluginTimeoutException;
 import dev.outpost.PluginUnavailableException;
-import dev.outpost.grpc.GrpcPlugin;
+import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.interop.proto.GetRequest;
 import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.PutRequest;
@@ -28,10 +28,8 @@ public interface KvStore {
      * any other status: a failed call). Only {@link StatusRuntimeException} is translated: anything else
      * a stub throws reaches the caller as it is.
      */
-    static GrpcPlugin<KvStore> plugin() {
-        return GrpcPlugin.of(broker -> {
-            throw new UnsupportedOperationException("the soak's KV type is defined for the host side only");
-        }, (channel, broker) -> new Client(KVGrpc.newBlockingStub(channel), broker.owner()));
+    static GrpcClientPlugin<KvStore> plugin() {
+        return (channel, broker) -> new Client(KVGrpc.newBlockingStub(channel), broker.owner());
     }
 
     /** The stub behind {@link #plugin()}. */
