@@ -33,6 +33,8 @@ class ManagerLeakTest {
                 .manifestReader(client -> Optional.of(Manifest.of("sensor", "Sensor", "1.0.0", "tests")))
                 .restartPolicy(RestartPolicy.builder().initialDelay(Duration.ZERO).maxDelay(Duration.ZERO)
                         .maxRestarts(10 * RESTARTS).window(Duration.ofHours(1)).build())
+                // A bound for a hang, not a timing: on a loaded machine a JVM's start can take over 10 s.
+                .unavailableWait(Duration.ofSeconds(60))
                 .build()) {
             manager.start();
             Sensor sensor = manager.dispense("sensor", "sensor", Sensor.class);
