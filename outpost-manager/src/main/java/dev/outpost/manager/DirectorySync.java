@@ -24,14 +24,14 @@ final class DirectorySync {
 
     private static final Logger LOG = LoggerFactory.getLogger(PluginManager.class);
 
-    private final PluginManager manager;
+    private final Supervisor manager;
     private final PluginDirectory directory;
     /** The manager's plugins, by key; only this class adds to it. */
     private final Map<String, ManagedPlugin> plugins;
     /** The last read of each plugin entry, with the id it claims. Guarded by this. */
     private final Map<Path, PluginSource> entries = new HashMap<>();
 
-    DirectorySync(PluginManager manager, PluginDirectory directory, Map<String, ManagedPlugin> plugins) {
+    DirectorySync(Supervisor manager, PluginDirectory directory, Map<String, ManagedPlugin> plugins) {
         this.manager = manager;
         this.directory = directory;
         this.plugins = plugins;

@@ -29,6 +29,7 @@ final class Launcher {
      *
      * @return what {@code start} made, or empty when the launcher was closed before or during it: then
      *         whatever {@code start} threw is dropped, as its cause is the close
+     * @throws Interrupted when the calling thread is interrupted while it waits for its turn
      */
     <T> Optional<T> launch(Supplier<T> start) {
         Thread self = Thread.currentThread();
@@ -46,7 +47,7 @@ final class Launcher {
                     return Optional.empty();
                 }
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted waiting to start a plugin", e);
+                throw new Interrupted(e);
             }
             try {
                 // The close may have come while this waited and found the permit free before its
@@ -70,6 +71,18 @@ final class Launcher {
                     Thread.interrupted();
                 }
             }
+        }
+    }
+
+    /**
+     * The thread that asked for a launch was interrupted while it waited for its turn: nothing was
+     * launched, and the thread's interrupt status is set again.
+     */
+    static final class Interrupted extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted(InterruptedException cause) {
+            super("interrupted while waiting for a launch slot", cause);
         }
     }
 

@@ -11,11 +11,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -31,23 +29,7 @@ final class ManagedPlugin {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedPlugin.class);
     private static final int STDERR_TAIL = 20;
 
-    /** One process of the plugin, with the calls running on it. */
-    static final class Generation {
-        final PluginClient client;
-        final Instant startedAt = Instant.now();
-        private final Map<String, Object> dispensed = new ConcurrentHashMap<>();
-        private int inFlight;
-
-        Generation(PluginClient client) {
-            this.client = client;
-        }
-
-        Object dispense(String name, Class<?> type) {
-            return dispensed.computeIfAbsent(name + "/" + type.getName(), key -> client.dispense(name, type));
-        }
-    }
-
-    private final PluginManager manager;
+    private final Supervisor manager;
     private final ManagerSettings settings;
     private final String id;
     private PluginSource source;
@@ -69,7 +51,7 @@ final class ManagedPlugin {
      */
     private int launching;
 
-    ManagedPlugin(PluginManager manager, PluginSource source) {
+    ManagedPlugin(Supervisor manager, PluginSource source) {
         this.manager = manager;
         this.settings = manager.settings();
         this.id = source.id();
@@ -146,7 +128,12 @@ final class ManagedPlugin {
                 return;
             }
             client = launched.get();
-        } catch (PluginStartException | IllegalArgumentException e) {
+        } catch (Launcher.Interrupted e) {
+            launched();
+            notStarted("not started: " + e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            // Whatever the start threw, the plugin leaves STARTING: no failure leaves it there for good.
             launched();
             if (e instanceof PluginStartException failure && failure.permanent()) {
                 cannotStart(failure);
@@ -156,8 +143,16 @@ final class ManagedPlugin {
             return;
         }
         Generation started = new Generation(client);
-        // Before RUNNING, so that a running plugin always has its manifest.
+        // Before RUNNING, so that a running plugin always has its manifest and its callers' subscriptions.
         readManifest(started);
+        String hookFailure = StartHooks.run(settings.startHooks, id, client);
+        if (hookFailure != null) {
+            started.retire("failed its start hook");
+            client.close();
+            launched();
+            crashed(null, hookFailure, null);
+            return;
+        }
         boolean wanted;
         synchronized (this) {
             wanted = state == PluginState.STARTING;
@@ -191,6 +186,14 @@ final class ManagedPlugin {
         }
         lastError = failure.getMessage();
         move(PluginState.FAILED, failure.getMessage());
+    }
+
+    /** A start that did not happen, through no fault of the plugin: back to STOPPED, with the reason. */
+    private synchronized void notStarted(String reason) {
+        if (state == PluginState.STARTING) {
+            move(PluginState.STOPPING, reason);
+            move(PluginState.STOPPED, reason);
+        }
     }
 
     /** A launch begun by {@link #start} or {@link #reload} is over, one way or the other. */
@@ -267,6 +270,9 @@ final class ManagedPlugin {
             }
             toClose = generation;
             generation = null;
+            if (toClose != null) {
+                toClose.retire(exit != null ? exit.describe() : "was given up (" + reason + ")");
+            }
             cancelHealthChecks();
             lastError = reason;
             move(PluginState.CRASHED, reason);
@@ -298,6 +304,9 @@ final class ManagedPlugin {
             }
             toClose = generation;
             generation = null;
+            if (toClose != null) {
+                toClose.retire("was stopped (" + reason + ")");
+            }
             awaitLaunch();
         }
         if (toClose != null) {
@@ -400,10 +409,21 @@ final class ManagedPlugin {
                 LOG.warn("plugin '{}': cannot read the new version's manifest: {}", id, e.getMessage());
             }
         }
+        String hookFailure = StartHooks.run(settings.startHooks, id, client);
+        if (hookFailure != null) {
+            synchronized (this) {
+                source = previous;
+            }
+            client.close();
+            throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
+                    + hookFailure, List.of(), null);
+        }
         Generation old = null;
         synchronized (this) {
             if (state == PluginState.RUNNING) {
                 old = generation;
+                old.retire("was replaced by a reload (calls on it had " + settings.drainTimeout.toMillis()
+                        + " ms to finish)");
                 generation = fresh;
                 pluginManifest = freshManifest;
                 String after = info().manifest().map(Manifest::version).orElse("?");
@@ -455,6 +475,7 @@ final class ManagedPlugin {
             if (generation != null && generation.client.exited()) {
                 // The process is gone but its exit is not handled yet: handle it now rather than send a
                 // call that cannot succeed.
+                generation.exitSeen();
                 exited(generation, generation.client.onExit().join());
                 continue;
             }
@@ -477,10 +498,44 @@ final class ManagedPlugin {
         return generation;
     }
 
+    /** How many calls run on the current process; for tests. */
+    synchronized int callsInFlight() {
+        return generation == null ? 0 : generation.inFlight;
+    }
+
     synchronized void exit(Generation used) {
         if (--used.inFlight == 0) {
             notifyAll();
         }
+    }
+
+    /**
+     * A call on {@code used}, sent at {@code sentAt} ({@link System#nanoTime()}), failed with {@code
+     * failure}, a {@linkplain LostCalls#connectionFailure failure of the connection}. The connection
+     * fails a moment before the exit is reaped, but gRPC waited that moment before it failed the call,
+     * and every process the manager gives up (a crash, a stop, a reload) is marked before it is closed.
+     *
+     * @return null when the call cannot have reached the plugin, to be made again on its next process;
+     *         {@code failure} itself when the process still serves (then it is the plugin's answer); else
+     *         a {@link PluginUnavailableException} that says what became of the process
+     */
+    Throwable lostCall(Generation used, long sentAt, String method, Throwable failure) {
+        if (used.client.exited()) {
+            used.exitSeen();
+            exited(used, used.client.onExit().join()); // nothing when the exit is handled already
+        }
+        String how = used.retired();
+        if (how == null && used.client.exited()) {
+            how = used.client.onExit().join().describe();
+        }
+        if (how == null) {
+            return failure;
+        }
+        if (LostCalls.cannotHaveReached(used, sentAt, failure)) {
+            return null;
+        }
+        return new PluginUnavailableException(id, LostCalls.mayHaveRun(id, used.client.pid(), how, method,
+                state().toString()), failure);
     }
 
     /** A call on {@code used} timed out; enough in a row mean the plugin hangs. */

@@ -50,6 +50,7 @@ final class ManagerSettings {
     /** The listeners given to the builder; the manager adds and removes its own from a copy. */
     final List<PluginListener> listeners;
     final List<CallListener> callListeners;
+    final List<StartHook> startHooks;
 
     /**
      * @throws NullPointerException     without a directory or a handshake
@@ -83,6 +84,7 @@ final class ManagerSettings {
         this.parallelStarts = builder.parallelStarts;
         this.listeners = List.copyOf(builder.listeners);
         this.callListeners = List.copyOf(builder.callListeners);
+        this.startHooks = List.copyOf(builder.startHooks);
     }
 
     /** The application protocol versions this host speaks: those it has plugin types for. */

@@ -3,7 +3,6 @@ package dev.outpost.manager;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.Transport;
-import dev.outpost.host.ClientConfig;
 import dev.outpost.host.JavaCommand;
 import dev.outpost.host.PluginClient;
 import dev.outpost.rpc.InterfacePlugin;
@@ -21,13 +20,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,26 +58,17 @@ public final class PluginManager implements AutoCloseable {
     private final PluginDirectory directory;
     private final Map<String, ManagedPlugin> plugins = new ConcurrentHashMap<>();
     private final DirectorySync sync;
-    private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
-    private final ExecutorService events;
-    private final ExecutorService workers;
-    private final ScheduledExecutorService timers;
-    private final RandomGenerator random = RandomGenerator.getDefault();
     private final Lifecycle lifecycle = new Lifecycle();
+    private final Supervision supervision;
     /** Set once the start is done, under the lifecycle's monitor. */
     private volatile DirectoryWatcher watcher;
-    private final Launcher launcher;
 
     private PluginManager(ManagerSettings settings) {
         this.settings = settings;
         this.directory = new PluginDirectory(settings.directory, settings.handshake, settings.protocolVersions(),
                 settings.hostVersion, settings.jvmOptions, settings.classDataCache);
-        this.sync = new DirectorySync(this, directory, plugins);
-        this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
-        this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
-        this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
-        listeners.addAll(settings.listeners);
-        this.launcher = new Launcher(settings.parallelStarts);
+        this.supervision = new Supervision(settings, lifecycle);
+        this.sync = new DirectorySync(supervision, directory, plugins);
     }
 
     public static Builder builder() {
@@ -197,7 +181,7 @@ public final class PluginManager implements AutoCloseable {
     public Optional<PluginClient> client(String id) {
         ManagedPlugin plugin = require(id);
         try {
-            ManagedPlugin.Generation generation = plugin.enter(Duration.ZERO);
+            Generation generation = plugin.enter(Duration.ZERO);
             plugin.exit(generation);
             return Optional.of(generation.client);
         } catch (PluginUnavailableException e) {
@@ -277,11 +261,11 @@ public final class PluginManager implements AutoCloseable {
     }
 
     public void addListener(PluginListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        supervision.addListener(listener);
     }
 
     public void removeListener(PluginListener listener) {
-        listeners.remove(listener);
+        supervision.removeListener(listener);
     }
 
     /**
@@ -297,7 +281,7 @@ public final class PluginManager implements AutoCloseable {
         try {
             // Launches under way end first: stopping a plugin waits for its launch, which may take the
             // whole start timeout for a plugin that never shakes hands.
-            launcher.close();
+            supervision.stopLaunching();
             stopAll();
         } finally {
             lifecycle.closed();
@@ -323,20 +307,11 @@ public final class PluginManager implements AutoCloseable {
                 break;
             }
         }
-        timers.shutdownNow();
-        workers.shutdown();
-        events.shutdown();
-        try {
-            // Processes of crashed plugins are reaped on the workers: wait for them too.
-            workers.awaitTermination(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
-                    TimeUnit.MILLISECONDS);
-            events.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Processes of crashed plugins are reaped on the workers: wait for them too.
+        supervision.shutdown(deadline);
     }
 
-    // ---- used by the managed plugins and the watcher ----
+    // ---- used by the watcher ----
 
     ManagedPlugin require(String id) {
         ManagedPlugin plugin = plugins.get(id);
@@ -368,61 +343,9 @@ public final class PluginManager implements AutoCloseable {
         sync.changed(entry);
     }
 
-    void publish(PluginEvent event) {
-        LOG.debug("{}", event);
-        try {
-            events.execute(() -> {
-                for (PluginListener listener : listeners) {
-                    try {
-                        listener.onEvent(event);
-                    } catch (RuntimeException e) {
-                        LOG.warn("plugin listener failed on {}", event, e);
-                    }
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("manager closed; event not delivered: {}", event);
-        }
-    }
-
-    void execute(Runnable task) {
-        try {
-            workers.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            task.run();
-        }
-    }
-
-    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-        return timers.schedule(() -> execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    ScheduledFuture<?> scheduleAtFixedRate(Runnable task, Duration every) {
-        return timers.scheduleAtFixedRate(() -> execute(task), every.toMillis(), every.toMillis(),
-                TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Starts a plugin process; at most {@link Builder#parallelStarts} at a time, because JVM plugins
-     * starting all at once on a small machine would make each other miss their start timeouts. Empty
-     * when the manager is closing.
-     */
-    Optional<PluginClient> launch(java.util.function.Supplier<ClientConfig> config) {
-        return launcher.launch(() -> PluginClient.start(config.get()));
-    }
-
-    /** Whether a close has begun: then no plugin starts any more. */
-    boolean closing() {
-        return lifecycle.closing();
-    }
-
     /** What this manager was built with. */
     ManagerSettings settings() {
         return settings;
-    }
-
-    RandomGenerator random() {
-        return random;
     }
 
     /** Builds a {@link PluginManager}. */
@@ -452,6 +375,7 @@ public final class PluginManager implements AutoCloseable {
         int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
         final List<PluginListener> listeners = new ArrayList<>();
         final List<CallListener> callListeners = new ArrayList<>();
+        final List<StartHook> startHooks = new ArrayList<>();
 
         private Builder() {
         }
@@ -636,6 +560,16 @@ public final class PluginManager implements AutoCloseable {
 
         public Builder listener(PluginListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Runs {@code hook} with each new process of every plugin (first start, restart, reload) before
+         * calls through {@link #dispense} handles reach it: where a host subscribes its callbacks again,
+         * as a new process knows nothing of the old one's. See {@link StartHook}.
+         */
+        public Builder onStart(StartHook hook) {
+            startHooks.add(Objects.requireNonNull(hook, "hook"));
             return this;
         }
 

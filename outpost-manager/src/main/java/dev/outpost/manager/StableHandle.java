@@ -11,7 +11,8 @@ import java.util.function.Function;
 /**
  * A proxy of a plugin interface that outlives the plugin's processes: each call goes to the process
  * that serves now, waits while the plugin restarts, and is counted so that a reload can let it finish
- * on the old process.
+ * on the old process. A call that fails because its process went away is made again on the next one
+ * when it cannot have reached the old one, and otherwise fails saying what happened ({@link LostCalls}).
  *
  * <p>It is bound to the plugin's id, not to one {@link ManagedPlugin}: a watched directory that unloads
  * a plugin and loads its entry again (a file removed and put back, made non-executable and fixed,
@@ -71,29 +72,43 @@ final class StableHandle implements InvocationHandler {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
         long started = System.nanoTime();
+        String call = type.getSimpleName() + "." + method.getName();
         ManagedPlugin plugin = current();
         Throwable failure = null;
-        ManagedPlugin.Generation generation = null;
         try {
-            generation = plugin.enter(wait);
-            Object result = method.invoke(generation.dispense(name, type), args);
-            plugin.callSucceeded(generation);
-            return result;
-        } catch (InvocationTargetException e) {
-            failure = e.getCause();
-            if (failure instanceof PluginTimeoutException timeout) {
-                plugin.callTimedOut(generation, timeout);
+            while (true) {
+                Generation generation = plugin.enter(Duration.ofNanos(Math.max(0, wait.toNanos()
+                        - (System.nanoTime() - started))));
+                long sent = System.nanoTime();
+                try {
+                    Object result = method.invoke(generation.dispense(name, type), args);
+                    plugin.callSucceeded(generation);
+                    return result;
+                } catch (InvocationTargetException e) {
+                    Throwable thrown = e.getCause();
+                    if (thrown instanceof PluginTimeoutException timeout) {
+                        plugin.callTimedOut(generation, timeout);
+                        throw thrown;
+                    }
+                    if (!LostCalls.connectionFailure(thrown)) {
+                        throw thrown;
+                    }
+                    Throwable outcome = plugin.lostCall(generation, sent, call, thrown);
+                    if (outcome != null) {
+                        throw outcome;
+                    }
+                    // It cannot have reached the plugin: made again on the next process, as a call made
+                    // after the crash was seen would be, within what is left of the wait.
+                } finally {
+                    plugin.exit(generation);
+                }
+                plugin = current();
             }
-            throw failure;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             failure = e;
             throw e;
         } finally {
-            if (generation != null) {
-                plugin.exit(generation);
-            }
-            calls.onCall(plugin.id(), type.getSimpleName() + "." + method.getName(),
-                    Duration.ofNanos(System.nanoTime() - started), failure);
+            calls.onCall(plugin.id(), call, Duration.ofNanos(System.nanoTime() - started), failure);
         }
     }
 }

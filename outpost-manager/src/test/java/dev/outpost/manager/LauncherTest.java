@@ -91,6 +91,38 @@ class LauncherTest {
     }
 
     @Test
+    void aCallerInterruptedWhileWaitingForItsTurnLaunchesNothingAndKeepsItsInterrupt() throws Exception {
+        Launcher launcher = new Launcher(1);
+        BlockingStart first = new BlockingStart();
+        CompletableFuture<Optional<String>> firstLaunched = CompletableFuture.supplyAsync(() -> launcher.launch(first::run));
+        assertThat(first.entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        AtomicBoolean secondRan = new AtomicBoolean();
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        AtomicBoolean interruptedAfter = new AtomicBoolean();
+        Thread waiting = new Thread(() -> {
+            try {
+                launcher.launch(() -> secondRan.getAndSet(true));
+                failure.complete(null);
+            } catch (RuntimeException e) {
+                failure.complete(e);
+            }
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        }, "second");
+        waiting.start();
+        await().until(() -> waiting.getState() == Thread.State.WAITING);
+        waiting.interrupt();
+
+        assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(Launcher.Interrupted.class)
+                .hasMessage("interrupted while waiting for a launch slot");
+        waiting.join(10_000);
+        assertThat(interruptedAfter).as("the interrupt was the caller's: it keeps it").isTrue();
+        assertThat(secondRan).isFalse();
+        first.release.countDown();
+        assertThat(firstLaunched.get(10, TimeUnit.SECONDS)).hasValue("started");
+    }
+
+    @Test
     void aLaunchThatEndsBeforeTheCloseKeepsItsResult() throws Exception {
         Launcher launcher = new Launcher(1);
         BlockingStart start = new BlockingStart();

@@ -4,6 +4,8 @@ import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.wire.HandshakeConfig;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 /** A test plugin: {@code SensorPlugin [--version V]} serves {@link Sensor} as "sensor". */
 public final class SensorPlugin implements Sensor {
@@ -11,6 +13,7 @@ public final class SensorPlugin implements Sensor {
     static final HandshakeConfig HANDSHAKE = HandshakeConfig.of(1, "OUTPOST_TEST_SENSOR", "sensor");
 
     private final String version;
+    private final List<ReadingListener> listeners = new CopyOnWriteArrayList<>();
 
     private SensorPlugin(String version) {
         this.version = version;
@@ -20,8 +23,13 @@ public final class SensorPlugin implements Sensor {
         List<String> arguments = List.of(args);
         int at = arguments.indexOf("--version");
         String version = at >= 0 ? arguments.get(at + 1) : "1.0.0";
-        PluginServer.serve(ServeConfig.builder().handshake(HANDSHAKE)
-                .plugin("sensor", Sensor.class, new SensorPlugin(version)).build());
+        PluginServer.serve(serving(version));
+    }
+
+    /** The sensor of {@code version}, to serve in a process of its own or in this one. */
+    static ServeConfig serving(String version) {
+        return ServeConfig.builder().handshake(HANDSHAKE).plugin("sensor", Sensor.class, new SensorPlugin(version))
+                .build();
     }
 
     @Override
@@ -47,5 +55,25 @@ public final class SensorPlugin implements Sensor {
     @Override
     public void crash(int status) {
         Runtime.getRuntime().halt(status);
+    }
+
+    @Override
+    public void subscribe(ReadingListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public int publish(String reading) {
+        listeners.forEach(listener -> listener.onReading(pid(), reading));
+        return listeners.size();
+    }
+
+    @Override
+    public void hang() {
+        try {
+            new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
