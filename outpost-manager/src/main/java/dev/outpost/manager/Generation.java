@@ -4,6 +4,7 @@ import dev.outpost.host.PluginClient;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One process of a managed plugin, with the calls running on it and what is known of its end: when its
@@ -21,6 +22,8 @@ final class Generation {
     private volatile long exitSeenAt = Long.MAX_VALUE;
     /** Why the manager gave this process up (a crash, a stop, a reload), or null while it serves. */
     private volatile String retired;
+    private final AtomicInteger failedHealthChecks = new AtomicInteger();
+    private final AtomicInteger timedOutCalls = new AtomicInteger();
 
     Generation(PluginClient client) {
         this.client = client;
@@ -59,5 +62,23 @@ final class Generation {
     /** Why the manager gave this process up, or null while it serves. */
     String retired() {
         return retired;
+    }
+
+    /** One more failed health check in a row; how many now. */
+    int failedHealthCheck() {
+        return failedHealthChecks.incrementAndGet();
+    }
+
+    void answeredHealthCheck() {
+        failedHealthChecks.set(0);
+    }
+
+    /** One more timed-out call in a row; how many now. */
+    int callTimedOut() {
+        return timedOutCalls.incrementAndGet();
+    }
+
+    void callSucceeded() {
+        timedOutCalls.set(0);
     }
 }

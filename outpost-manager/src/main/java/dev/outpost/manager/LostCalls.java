@@ -36,11 +36,30 @@ final class LostCalls {
     }
 
     /**
-     * Whether a call on {@code used}, sent at {@code sentAt} ({@link System#nanoTime()}) and failed with
-     * {@code failure}, cannot have reached the plugin.
+     * What becomes of a call on {@code used}, sent at {@code sentAt} ({@link System#nanoTime()}), that
+     * failed with {@code failure}, a {@linkplain #connectionFailure failure of the connection}. The
+     * connection fails a moment before the exit is reaped, but gRPC waited that moment before it failed
+     * the call, and every process the manager gives up (a crash, a stop, a reload) is marked so before
+     * it is closed.
+     *
+     * @return null when the call cannot have reached the plugin, to be made again on its next process;
+     *         {@code failure} itself when the process still serves (then it is the plugin's answer); else
+     *         a {@link PluginUnavailableException} that says what became of the process
      */
-    static boolean cannotHaveReached(Generation used, long sentAt, Throwable failure) {
-        return used.exitSeenBefore(sentAt) || refused(failure);
+    static Throwable outcome(ManagedPlugin plugin, Generation used, long sentAt, String method, Throwable failure) {
+        plugin.exitIfGone(used);
+        String how = used.retired();
+        if (how == null && used.client.exited()) {
+            how = used.client.onExit().join().describe();
+        }
+        if (how == null) {
+            return failure;
+        }
+        if (used.exitSeenBefore(sentAt) || refused(failure)) {
+            return null;
+        }
+        return new PluginUnavailableException(plugin.id(), mayHaveRun(plugin.id(), used.client.pid(), how, method,
+                plugin.state().toString()), failure);
     }
 
     /** Whether a connection attempt was refused somewhere under {@code failure}. */

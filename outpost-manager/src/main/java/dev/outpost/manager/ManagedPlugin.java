@@ -2,7 +2,6 @@ package dev.outpost.manager;
 
 import dev.outpost.PluginTimeoutException;
 import dev.outpost.PluginUnavailableException;
-import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import dev.outpost.host.PluginExit;
 import dev.outpost.host.PluginStartException;
@@ -27,7 +26,6 @@ import org.slf4j.LoggerFactory;
 final class ManagedPlugin {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagedPlugin.class);
-    private static final int STDERR_TAIL = 20;
 
     private final Supervisor manager;
     private final ManagerSettings settings;
@@ -40,11 +38,9 @@ final class ManagedPlugin {
     private final Deque<Instant> recentCrashes = new ArrayDeque<>();
     private String lastError;
     private Integer lastExitCode;
-    private final Deque<String> stderrTail = new ArrayDeque<>();
-    private int failedHealthChecks;
-    private int timedOutCalls;
     private ScheduledFuture<?> pending;
-    private ScheduledFuture<?> healthCheck;
+    private final PluginProcesses processes;
+    private final HealthChecks healthChecks;
     /**
      * Starts and reloads under way: each may launch a process that is not yet this plugin's generation.
      * Stopping waits for them, so that it leaves no process behind.
@@ -56,6 +52,8 @@ final class ManagedPlugin {
         this.settings = manager.settings();
         this.id = source.id();
         this.source = source;
+        this.processes = new PluginProcesses(manager, id);
+        this.healthChecks = new HealthChecks(manager, id);
     }
 
     String id() {
@@ -76,7 +74,7 @@ final class ManagedPlugin {
                 generation == null ? OptionalLong.empty() : OptionalLong.of(generation.client.pid()),
                 generation == null ? Optional.empty() : Optional.of(generation.startedAt), restarts,
                 Optional.ofNullable(lastError), lastExitCode == null ? OptionalInt.empty() : OptionalInt.of(lastExitCode),
-                List.copyOf(stderrTail));
+                processes.stderrTail());
     }
 
     /** Moves to {@code next}; the table in {@link PluginState} forbids every other move. Holds the monitor. */
@@ -122,7 +120,7 @@ final class ManagedPlugin {
         }
         PluginClient client;
         try {
-            Optional<PluginClient> launched = manager.launch(this::clientConfig);
+            Optional<PluginClient> launched = processes.launch(this::source);
             if (launched.isEmpty()) {
                 launched(); // the manager is closing: the close stops this plugin
                 return;
@@ -145,7 +143,7 @@ final class ManagedPlugin {
         Generation started = new Generation(client);
         // Before RUNNING, so that a running plugin always has its manifest and its callers' subscriptions.
         readManifest(started);
-        String hookFailure = StartHooks.run(settings.startHooks, id, client);
+        String hookFailure = processes.runHooks(client);
         if (hookFailure != null) {
             started.retire("failed its start hook");
             client.close();
@@ -159,10 +157,8 @@ final class ManagedPlugin {
             if (wanted) {
                 launched();
                 generation = started;
-                failedHealthChecks = 0;
-                timedOutCalls = 0;
                 move(PluginState.RUNNING, "pid " + client.pid());
-                scheduleHealthChecks();
+                healthChecks.start(started, (dead, reason) -> crashed(dead, reason, null));
             }
         }
         if (!wanted) {
@@ -202,46 +198,17 @@ final class ManagedPlugin {
         notifyAll();
     }
 
+    /** Asks the plugin for its manifest at its first start (or until it gives one). */
     private void readManifest(Generation started) {
         synchronized (this) {
-            if (pluginManifest != null || settings.manifestReader == null) {
+            if (pluginManifest != null) {
                 return;
             }
         }
-        try {
-            Optional<Manifest> read = settings.manifestReader.read(started.client);
-            synchronized (this) {
-                pluginManifest = read.orElse(null);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("plugin '{}': cannot read its manifest from the plugin: {}", id, e.getMessage());
+        Optional<Manifest> read = processes.askManifest(started.client);
+        synchronized (this) {
+            pluginManifest = read.orElse(pluginManifest);
         }
-    }
-
-    private ClientConfig clientConfig() {
-        PluginSource current = source();
-        ClientConfig.Builder config = settings.clientTemplate(id)
-                .workingDirectory(current.workingDir())
-                .env(current.env())
-                .stderr(this::rememberStderr);
-        current.java().ifPresentOrElse(config::command, () -> config.command(current.command()));
-        if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
-            // Checked again at each launch: the file may have changed since the directory was read.
-            String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());
-            if (problem != null) {
-                // Only another file can pass: a watched directory reloads the plugin when it changes.
-                throw new PluginStartException(id, problem, List.of(), null,
-                        PluginStartException.Kind.CHECKSUM_MISMATCH);
-            }
-        }
-        return config.build();
-    }
-
-    private synchronized void rememberStderr(String line) {
-        if (stderrTail.size() == STDERR_TAIL) {
-            stderrTail.removeFirst();
-        }
-        stderrTail.addLast(line.length() > 500 ? line.substring(0, 500) + "…" : line);
     }
 
     /** The process of {@code ended} exited; a crash unless it was asked to stop. */
@@ -273,7 +240,7 @@ final class ManagedPlugin {
             if (toClose != null) {
                 toClose.retire(exit != null ? exit.describe() : "was given up (" + reason + ")");
             }
-            cancelHealthChecks();
+            healthChecks.cancel();
             lastError = reason;
             move(PluginState.CRASHED, reason);
             RestartPolicy policy = settings.restartPolicy;
@@ -298,7 +265,7 @@ final class ManagedPlugin {
         Generation toClose;
         synchronized (this) {
             cancelPending();
-            cancelHealthChecks();
+            healthChecks.cancel();
             if (state == PluginState.RUNNING || state == PluginState.STARTING) {
                 move(PluginState.STOPPING, reason);
             }
@@ -385,38 +352,21 @@ final class ManagedPlugin {
     private void swapIn(String before, PluginSource previous) {
         Optional<PluginClient> launched;
         try {
-            launched = manager.launch(this::clientConfig);
+            launched = processes.launch(this::source);
         } catch (RuntimeException e) {
-            synchronized (this) {
-                source = previous;
-            }
-            throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
-                    + e.getMessage(), List.of(), e);
+            throw notReloaded(previous, e.getMessage(), e);
         }
         if (launched.isEmpty()) {
-            synchronized (this) {
-                source = previous;
-            }
+            restore(previous);
             throw new IllegalStateException("plugin '" + id + "' not reloaded: the plugin manager is closing");
         }
         PluginClient client = launched.get();
         Generation fresh = new Generation(client);
-        Manifest freshManifest = null;
-        if (settings.manifestReader != null) {
-            try {
-                freshManifest = settings.manifestReader.read(client).orElse(null);
-            } catch (RuntimeException e) {
-                LOG.warn("plugin '{}': cannot read the new version's manifest: {}", id, e.getMessage());
-            }
-        }
-        String hookFailure = StartHooks.run(settings.startHooks, id, client);
+        Manifest freshManifest = processes.askManifest(client).orElse(null);
+        String hookFailure = processes.runHooks(client);
         if (hookFailure != null) {
-            synchronized (this) {
-                source = previous;
-            }
             client.close();
-            throw new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
-                    + hookFailure, List.of(), null);
+            throw notReloaded(previous, hookFailure, null);
         }
         Generation old = null;
         synchronized (this) {
@@ -437,6 +387,17 @@ final class ManagedPlugin {
         client.onExit().thenAccept(exit -> exited(fresh, exit));
         drain(old);
         old.client.close();
+    }
+
+    private synchronized void restore(PluginSource previous) {
+        source = previous;
+    }
+
+    /** Puts {@code previous} back: the reload failed for {@code why}, and the old process keeps serving. */
+    private PluginStartException notReloaded(PluginSource previous, String why, Throwable cause) {
+        restore(previous);
+        return new PluginStartException(id, "plugin '" + id + "': not reloaded, the old version keeps running: "
+                + why, List.of(), cause);
     }
 
     /** Waits (bounded) until no call runs on {@code old} any more; new calls already go elsewhere. */
@@ -509,83 +470,23 @@ final class ManagedPlugin {
         }
     }
 
-    /**
-     * A call on {@code used}, sent at {@code sentAt} ({@link System#nanoTime()}), failed with {@code
-     * failure}, a {@linkplain LostCalls#connectionFailure failure of the connection}. The connection
-     * fails a moment before the exit is reaped, but gRPC waited that moment before it failed the call,
-     * and every process the manager gives up (a crash, a stop, a reload) is marked before it is closed.
-     *
-     * @return null when the call cannot have reached the plugin, to be made again on its next process;
-     *         {@code failure} itself when the process still serves (then it is the plugin's answer); else
-     *         a {@link PluginUnavailableException} that says what became of the process
-     */
-    Throwable lostCall(Generation used, long sentAt, String method, Throwable failure) {
+    /** Handles the exit of {@code used}'s process now if it is gone and that is not done yet. */
+    void exitIfGone(Generation used) {
         if (used.client.exited()) {
             used.exitSeen();
             exited(used, used.client.onExit().join()); // nothing when the exit is handled already
         }
-        String how = used.retired();
-        if (how == null && used.client.exited()) {
-            how = used.client.onExit().join().describe();
-        }
-        if (how == null) {
-            return failure;
-        }
-        if (LostCalls.cannotHaveReached(used, sentAt, failure)) {
-            return null;
-        }
-        return new PluginUnavailableException(id, LostCalls.mayHaveRun(id, used.client.pid(), how, method,
-                state().toString()), failure);
     }
 
     /** A call on {@code used} timed out; enough in a row mean the plugin hangs. */
     void callTimedOut(Generation used, PluginTimeoutException e) {
         int limit = settings.hungCallLimit;
-        boolean hung;
-        synchronized (this) {
-            if (generation != used || limit <= 0) {
-                return;
-            }
-            hung = ++timedOutCalls >= limit;
-        }
-        if (hung) {
-            crashed(used, timedOutCalls + " calls in a row timed out; last: " + e.getMessage(), null);
-        }
-    }
-
-    synchronized void callSucceeded(Generation used) {
-        if (generation == used) {
-            timedOutCalls = 0;
-        }
-    }
-
-    private void scheduleHealthChecks() {
-        Duration every = settings.healthCheckInterval;
-        if (every.isZero()) {
+        if (limit <= 0 || used.retired() != null) {
             return;
         }
-        Generation checked = generation;
-        healthCheck = manager.scheduleAtFixedRate(() -> checkHealth(checked), every);
-    }
-
-    private void checkHealth(Generation checked) {
-        try {
-            checked.client.ping(settings.healthCheckTimeout);
-            synchronized (this) {
-                failedHealthChecks = 0;
-            }
-        } catch (PluginUnavailableException e) {
-            boolean dead;
-            synchronized (this) {
-                if (generation != checked) {
-                    return;
-                }
-                dead = ++failedHealthChecks >= settings.healthCheckFailures;
-            }
-            LOG.warn("plugin '{}': health check failed: {}", id, e.getMessage());
-            if (dead) {
-                crashed(checked, failedHealthChecks + " health checks in a row failed; last: " + e.getMessage(), null);
-            }
+        int inARow = used.callTimedOut();
+        if (inARow >= limit) {
+            crashed(used, inARow + " calls in a row timed out; last: " + e.getMessage(), null);
         }
     }
 
@@ -593,13 +494,6 @@ final class ManagedPlugin {
         if (pending != null) {
             pending.cancel(false);
             pending = null;
-        }
-    }
-
-    private void cancelHealthChecks() {
-        if (healthCheck != null) {
-            healthCheck.cancel(false);
-            healthCheck = null;
         }
     }
 }

@@ -6,6 +6,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -71,7 +73,11 @@ final class StableHandle implements InvocationHandler {
         if (method.isDefault()) {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
-        long started = System.nanoTime();
+        return call(proxy, method, args, System.nanoTime());
+    }
+
+    /** Makes the call, and again on the next process while it cannot have reached the one it went to. */
+    private Object call(Object proxy, Method method, Object[] args, long started) throws Throwable {
         String call = type.getSimpleName() + "." + method.getName();
         ManagedPlugin plugin = current();
         Throwable failure = null;
@@ -82,7 +88,10 @@ final class StableHandle implements InvocationHandler {
                 long sent = System.nanoTime();
                 try {
                     Object result = method.invoke(generation.dispense(name, type), args);
-                    plugin.callSucceeded(generation);
+                    generation.callSucceeded();
+                    if (result instanceof CompletableFuture<?> future) {
+                        return followed(future, proxy, method, args, started, plugin, generation, sent, call);
+                    }
                     return result;
                 } catch (InvocationTargetException e) {
                     Throwable thrown = e.getCause();
@@ -93,7 +102,7 @@ final class StableHandle implements InvocationHandler {
                     if (!LostCalls.connectionFailure(thrown)) {
                         throw thrown;
                     }
-                    Throwable outcome = plugin.lostCall(generation, sent, call, thrown);
+                    Throwable outcome = LostCalls.outcome(plugin, generation, sent, call, thrown);
                     if (outcome != null) {
                         throw outcome;
                     }
@@ -110,5 +119,44 @@ final class StableHandle implements InvocationHandler {
         } finally {
             calls.onCall(plugin.id(), call, Duration.ofNanos(System.nanoTime() - started), failure);
         }
+    }
+
+    /**
+     * The future of an asynchronous call, failing as a synchronous one would: when the connection fails
+     * under it, with what became of the process, or made again (on another thread, as this one may be
+     * gRPC's) when it cannot have reached the plugin.
+     */
+    private CompletableFuture<Object> followed(CompletableFuture<?> future, Object proxy, Method method,
+                                               Object[] args, long started, ManagedPlugin plugin,
+                                               Generation generation, long sent, String call) {
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        future.whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+                return;
+            }
+            Throwable thrown = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
+            Throwable outcome = LostCalls.connectionFailure(thrown)
+                    ? LostCalls.outcome(plugin, generation, sent, call, thrown) : thrown;
+            if (outcome != null) {
+                result.completeExceptionally(outcome);
+                return;
+            }
+            CompletableFuture.runAsync(() -> {
+                try {
+                    ((CompletableFuture<?>) call(proxy, method, args, started)).whenComplete((again, failed) -> {
+                        if (failed == null) {
+                            result.complete(again);
+                        } else {
+                            result.completeExceptionally(failed);
+                        }
+                    });
+                } catch (Throwable failed) {
+                    result.completeExceptionally(failed);
+                }
+            });
+        });
+        return result;
     }
 }

@@ -118,6 +118,22 @@ class HandleAcrossRestartsTest extends ManagerTestSupport {
     }
 
     @Test
+    void anAsynchronousCallCutByAStopFailsSayingSoToo() throws Exception {
+        PluginDirs.script(dir, "sensor");
+        started(builder());
+        Sensor sensor = manager.dispense("sensor", "sensor", Sensor.class);
+        long pid = sensor.pid();
+        CompletableFuture<String> later = sensor.hangLater();
+
+        manager.stop("sensor");
+
+        assertThatThrownBy(later::join).cause().isInstanceOf(PluginUnavailableException.class)
+                .satisfies(e -> assertThat(e.getMessage()).matches("plugin 'sensor' \\(pid " + pid + "\\) was stopped"
+                        + " \\(stop requested\\) during Sensor.hangLater; the call may have reached it, so it was not"
+                        + " made again; the plugin is (STOPPING|STOPPED)"));
+    }
+
+    @Test
     void aCallCutWhenHealthChecksGiveThePluginUpSaysSo() throws Exception {
         PluginDirs.script(dir, "sensor");
         started(builder().healthChecks(Duration.ofMillis(200), 2).healthCheckTimeout(Duration.ofMillis(200)));

@@ -30,4 +30,7 @@ public interface Sensor {
 
     /** Does not return until its thread is interrupted (the host goes away or the call is cancelled). */
     void hang();
+
+    /** A future the plugin never completes. */
+    java.util.concurrent.CompletableFuture<String> hangLater();
 }

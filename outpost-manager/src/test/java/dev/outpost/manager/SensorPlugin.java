@@ -76,4 +76,9 @@ public final class SensorPlugin implements Sensor {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<String> hangLater() {
+        return new java.util.concurrent.CompletableFuture<>();
+    }
 }
