@@ -166,6 +166,12 @@ public final class PluginManager implements AutoCloseable {
      * state and the last error. It follows the id: when a watched directory loads the plugin's entry
      * anew (its file removed and put back, say), calls go to the new plugin of that id.
      *
+     * <p>A call whose process goes away under it waits for the next process when it cannot have reached
+     * the old one (the old one was seen dead before the call was sent, or refused the connection), and
+     * otherwise fails with a {@link PluginUnavailableException} that says what became of the process and
+     * that the call, which may have run, was not made again. What a process was told (a callback
+     * subscribed, say) goes with it: {@link Builder#onStart} tells the next one again.
+     *
      * @throws IllegalArgumentException when there is no such plugin or {@code type} was not registered
      */
     public <T> T dispense(String id, String name, Class<T> type) {

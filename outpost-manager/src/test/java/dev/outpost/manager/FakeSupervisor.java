@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -19,8 +20,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * A {@link Supervisor} for driving one {@link ManagedPlugin} by hand: launches do what the test scripted,
- * work runs at once on the calling thread, events are collected, and scheduled work (restarts, health
- * checks) waits for the test to run it.
+ * events are collected, and scheduled work (restarts, health checks) waits for the test to run it. Other
+ * work (closing a crashed process) runs on a thread of its own, as the manager's workers do: run on the
+ * thread that saw a process end, it could wait for that very end.
  */
 final class FakeSupervisor implements Supervisor, AutoCloseable {
 
@@ -36,6 +38,7 @@ final class FakeSupervisor implements Supervisor, AutoCloseable {
     volatile boolean closing;
     /** Only for futures that never fire on their own. */
     private final ScheduledExecutorService never = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService workers = Executors.newCachedThreadPool();
 
     FakeSupervisor(ManagerSettings settings) {
         this.settings = settings;
@@ -88,7 +91,7 @@ final class FakeSupervisor implements Supervisor, AutoCloseable {
 
     @Override
     public void execute(Runnable task) {
-        task.run();
+        workers.execute(task);
     }
 
     @Override
@@ -109,8 +112,12 @@ final class FakeSupervisor implements Supervisor, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
         never.shutdownNow();
+        workers.shutdown();
+        if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("work of the plugin still running after 30 s");
+        }
         launched.forEach(PluginClient::close);
     }
 }

@@ -2,11 +2,14 @@ package dev.outpost.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.host.PluginClient;
 import dev.outpost.host.PluginStartException;
+import dev.outpost.wire.proto.Empty;
+import dev.outpost.wire.proto.GRPCControllerGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -57,17 +60,18 @@ class ManagedPluginTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws InterruptedException {
         if (supervisor != null) {
             supervisor.close();
         }
     }
 
     @Test
-    void aBadEntryFailsAtOnceAndAGoodOneNotToBeStartedIsStopped() {
+    void aBadEntryFailsAtOnceAndAGoodOneNotToBeStartedIsStopped() throws InterruptedException {
         ManagedPlugin bad = plugin(builder -> builder, Optional.of("plugin.json has no \"id\""));
         bad.load(true);
         assertThat(supervisor.moves()).containsExactly("LOADING -> FAILED [plugin.json has no \"id\"]");
+        supervisor.close();
         assertThat(bad.info().lastError()).hasValue("plugin.json has no \"id\"");
 
         ManagedPlugin good = plugin();
@@ -80,7 +84,7 @@ class ManagedPluginTest {
         ManagedPlugin plugin = plugin();
         supervisor.thenLaunch(ManagedPluginTest::exits).thenLaunch(ManagedPluginTest::exits)
                 .thenLaunch(ManagedPluginTest::exits);
-        plugin.load(true);
+        plugin.start();
         assertThat(plugin.state()).isEqualTo(PluginState.RESTARTING);
         supervisor.runScheduled();
         supervisor.runScheduled();
@@ -219,5 +223,71 @@ class ManagedPluginTest {
                 "LOADING -> STARTING", "STARTING -> RUNNING", "RUNNING -> STOPPING", "STOPPING -> DISABLED",
                 "DISABLED -> STARTING", "STARTING -> RUNNING");
         assertThat(supervisor.launched.get(0).exited()).isTrue();
+    }
+
+    @Test
+    void aServingProcessThatEndsIsACrashAndACallSentBeforeItsEndIsNotMadeAgain() {
+        ManagedPlugin plugin = plugin();
+        supervisor.thenLaunch(ManagedPluginTest::inThisJvm);
+        plugin.start();
+        Generation serving = plugin.enter(Duration.ZERO);
+        plugin.exit(serving);
+        long sentBefore = System.nanoTime();
+
+        // The plugin's own controller ends its server: for a plugin in this JVM, the end of its "process".
+        GRPCControllerGrpc.newBlockingStub(serving.client.channel()).shutdown(Empty.getDefaultInstance());
+        await().until(() -> plugin.state() == PluginState.RESTARTING);
+
+        assertThat(supervisor.moves()).containsSubsequence("STARTING -> RUNNING [pid " + ProcessHandle.current().pid()
+                + "]", "RUNNING -> CRASHED [process exited with status 0]", "CRASHED -> RESTARTING [in 100 ms]");
+        assertThat(serving.retired()).isEqualTo("exited with status 0");
+        PluginUnavailableException lost = new PluginUnavailableException("sensor", "Sensor.read failed: io exception");
+        assertThat(LostCalls.outcome(plugin, serving, sentBefore, "Sensor.read", lost))
+                .isInstanceOf(PluginUnavailableException.class).hasCause(lost)
+                .hasMessage("plugin 'sensor' (pid " + ProcessHandle.current().pid() + ") exited with status 0 during"
+                        + " Sensor.read; the call may have reached it, so it was not made again; the plugin is RESTARTING");
+        assertThat(LostCalls.outcome(plugin, serving, System.nanoTime(), "Sensor.read", lost))
+                .as("sent after its end was seen: made again on the next process").isNull();
+    }
+
+    @Test
+    void aReloadSwapsInANewProcessThroughTheHookAndStopsTheOld() {
+        ManagedPlugin[] self = new ManagedPlugin[1];
+        self[0] = plugin(builder -> builder.onStart((id, client) -> hookSaw.add(self[0].state() + " " + client.pid())),
+                Optional.empty());
+        supervisor.thenLaunch(ManagedPluginTest::inThisJvm).thenLaunch(ManagedPluginTest::inThisJvm);
+        self[0].start();
+        Generation old = self[0].enter(Duration.ZERO);
+        self[0].exit(old);
+
+        self[0].reload(self[0].source());
+
+        long pid = ProcessHandle.current().pid();
+        assertThat(supervisor.moves()).containsExactly("LOADING -> STARTING", "STARTING -> RUNNING [pid " + pid + "]",
+                "RUNNING -> RUNNING [reloaded ? -> ?, pid " + pid + "]");
+        assertThat(hookSaw).containsExactly("STARTING " + pid, "RUNNING " + pid);
+        assertThat(old.client.exited()).isTrue();
+        assertThat(old.retired()).isEqualTo("was replaced by a reload (calls on it had 10000 ms to finish)");
+        Generation fresh = self[0].enter(Duration.ZERO);
+        self[0].exit(fresh);
+        assertThat(fresh.client).isSameAs(supervisor.launched.get(1));
+    }
+
+    @Test
+    void aFailedPluginRestartedByHandStartsAfreshWithItsRestartsForgotten() {
+        ManagedPlugin plugin = plugin();
+        supervisor.thenLaunch(ManagedPluginTest::exits).thenLaunch(ManagedPluginTest::exits)
+                .thenLaunch(ManagedPluginTest::exits).thenLaunch(ManagedPluginTest::inThisJvm);
+        plugin.start();
+        supervisor.runScheduled();
+        supervisor.runScheduled();
+        assertThat(plugin.state()).isEqualTo(PluginState.FAILED);
+
+        plugin.restartByHand();
+
+        assertThat(supervisor.moves()).endsWith("CRASHED -> FAILED [gave up after 2 restarts within PT1M; last error:"
+                + " plugin 'sensor' exited with status 3 before its handshake]", "FAILED -> STOPPED [restart requested]",
+                "STOPPED -> STARTING", "STARTING -> RUNNING [pid " + ProcessHandle.current().pid() + "]");
+        assertThat(plugin.info().restarts()).isZero();
     }
 }
