@@ -72,9 +72,9 @@ class InteropIT {
         assertThat(recording.stderr()).as("the archive's warnings stay out of the plugin's stderr")
                 .doesNotContain("[cds]");
         // Written by the JVM as it exited; exec left no shell to move it into place: the next start does.
-        assertThat(names(cache)).singleElement().asString().matches("outpost-interop-\\d+\\.jsa\\.\\d+\\.part");
+        assertThat(names(cache)).singleElement().asString().matches("outpost-interop-plugin-\\d+\\.jsa\\.\\d+\\.part");
         Peers.run(command, env, 120).passed();
-        assertThat(names(cache)).singleElement().asString().matches("outpost-interop-\\d+\\.jsa");
+        assertThat(names(cache)).singleElement().asString().matches("outpost-interop-plugin-\\d+\\.jsa");
     }
 
     private static List<String> names(Path directory) throws Exception {
