@@ -72,7 +72,8 @@ public final class JavaCommand {
      * that checks a certificate loads some), at each clean stop and failed start. Each {@code -Xlog}
      * option configures one output, so the archive's tags are turned off in stderr's own selection.
      */
-    private static final List<String> LOGGING = List.of("-Xlog:disable", "-Xlog:all=warning,cds=off,cds+dynamic=off:stderr");
+    private static final List<String> LOGGING = List.of(
+            "-Xlog:disable", "-Xlog:all=warning,cds=off,cds+dynamic=off:stderr");
 
     /** An archive being written by a JVM of another host is left alone for this long before it is retried. */
     private static final Duration PART_EXPIRY = Duration.ofMinutes(10);

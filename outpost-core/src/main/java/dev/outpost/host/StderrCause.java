@@ -7,7 +7,7 @@ import java.util.List;
  * The lines of a plugin's stderr that say why it failed: the first exception's own line and its
  * {@code Caused by:} lines, or a Go panic's first line. A JVM that dies in {@code main} prints the
  * cause at the top of a stack trace that can be hundreds of lines long, so the last lines alone are
- * frames; these come first in a start failure's message. Not thread-safe: {@link PluginOutput} owns
+ * frames; these are quoted above them in a start failure's message. Not thread-safe: {@link PluginOutput} owns
  * one and calls it under its own lock.
  */
 final class StderrCause {
