@@ -66,9 +66,14 @@ public final class JavaCommand {
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xss512k", "-Xms8m",
             "-Dio.grpc.netty.useCustomAllocator=false", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
 
-    /** Keeps stdout clean for the handshake; the archive's own messages are not the plugin's business. */
+    /**
+     * Keeps stdout clean for the handshake: JVM warnings go to stderr alone. The archive's own messages
+     * are not the plugin's business: recording one warns of every JFR event class it skips (a plugin
+     * that checks a certificate loads some), at each clean stop and failed start. Each {@code -Xlog}
+     * option configures one output, so the archive's tags are turned off in stderr's own selection.
+     */
     private static final List<String> LOGGING = List.of(
-            "-Xlog:disable", "-Xlog:all=warning:stderr", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+            "-Xlog:disable", "-Xlog:all=warning,cds=off,cds+dynamic=off:stderr");
 
     /** An archive being written by a JVM of another host is left alone for this long before it is retried. */
     private static final Duration PART_EXPIRY = Duration.ofMinutes(10);

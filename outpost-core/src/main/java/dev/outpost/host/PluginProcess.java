@@ -193,8 +193,11 @@ final class PluginProcess {
             forceStop(); // the readers are done: all of stderr is in the tail
             // The exit hook may not have run yet; then the process ended just now at the latest.
             long ended = exitedAt != 0 ? exitedAt : System.nanoTime();
+            // The exception's line may be far above the tail: it shows a crash, not a refused cookie.
+            List<String> stderr = new ArrayList<>(output.cause());
+            stderr.addAll(output.tail());
             StartFailures.Verdict verdict = StartFailures.ofExit(exit, Duration.ofNanos(ended - launchedAt),
-                    noiseLines.get() > 0, output.tail(), cookie);
+                    noiseLines.get() > 0, stderr, cookie);
             throw describe(exit.describe() + " before its handshake" + verdict.explanation(), null, verdict.kind());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -202,7 +205,10 @@ final class PluginProcess {
         }
     }
 
-    /** A start failure, with what was printed and the stderr tail, after making sure the process is gone. */
+    /**
+     * A start failure, with what was printed, the exception on stderr and the stderr tail, after making
+     * sure the process is gone.
+     */
     PluginStartException failure(String what, Throwable cause, Kind kind) {
         forceStop();
         return describe(what, cause, kind);
@@ -220,7 +226,13 @@ final class PluginProcess {
                 message.append("\n  (and ").append(more).append(" more lines)");
             }
         }
-        return new PluginStartException(name, message.toString(), output.tail(), cause, kind);
+        List<String> tail = output.tail();
+        List<String> why = output.cause();
+        if (!why.isEmpty() && !tail.containsAll(why)) {
+            message.append("\nthe exception on its stderr, above the last lines:");
+            why.forEach(line -> message.append("\n  | ").append(line));
+        }
+        return new PluginStartException(name, message.toString(), tail, cause, kind);
     }
 
 
