@@ -6,7 +6,7 @@ import static dev.outpost.benchmarks.harness.ResultsReport.ratio;
 
 import dev.outpost.benchmarks.harness.ResultsReport.Row;
 
-/** The last section of {@code results.md}: the first round's targets, absolute figures, with "yes" or "no". */
+/** The last section of {@code results.md}: the targets set before the goals, absolute figures, with "yes" or "no". */
 final class TargetsSection {
 
     private TargetsSection() {
