@@ -120,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
             stop.await();
             notes.println("outpost: stopping " + manager.plugins().size() + " plugins");
         } catch (UncheckedIOException e) {
-            // The console's address cannot be listened on (a port in use): said plainly, no stack trace.
+            // The console's port is taken, or the directory cannot be read: said plainly, no stack trace.
             System.err.println("outpost: " + e.getMessage());
             return 1;
         } finally {

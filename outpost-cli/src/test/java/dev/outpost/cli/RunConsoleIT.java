@@ -3,20 +3,15 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,17 +43,7 @@ class RunConsoleIT {
                 .redirectError(stderr.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
         try {
-            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    out.lines().forEach(lines::add);
-                } catch (java.io.IOException e) {
-                    lines.add("<" + e + ">");
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
+            StdoutLines lines = new StdoutLines(run);
             String first = lines.poll(60, TimeUnit.SECONDS);
             Matcher console = CONSOLE.matcher(first == null ? "" : first);
             assertThat(console.matches()).as("the first line, %s; stderr: %s", first, Files.readString(stderr)).isTrue();
@@ -109,21 +94,22 @@ class RunConsoleIT {
     }
 
     @Test
-    void aNonLoopbackAddressIsAUsageErrorUnlessAllowed(@TempDir Path plugins) throws Exception {
-        Process run = new ProcessBuilder(REPO.resolve("outpost").toString(), "run", "--http", "0.0.0.0:0",
-                plugins.toString()).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(run.exitValue()).as(out).isEqualTo(2);
-        assertThat(out).contains("--http 0.0.0.0:0 is not a loopback address: other machines could reach the console;"
-                + " add --http-allow-remote to allow it, or use 127.0.0.1");
+    void aNonLoopbackAddressABadOneOrATakenPortIsReported(@TempDir Path plugins) throws Exception {
+        OutpostCommandIT.Run remote = OutpostCommandIT.outpost("run", "--http", "0.0.0.0:0", plugins.toString());
+        assertThat(remote.exitCode()).as(remote.out()).isEqualTo(2);
+        assertThat(remote.out()).contains("--http 0.0.0.0:0 is not a loopback address: other machines could reach"
+                + " the console; add --http-allow-remote to allow it, or use 127.0.0.1");
 
-        Process bad = new ProcessBuilder(REPO.resolve("outpost").toString(), "run", "--http", "127.0.0.1", plugins.toString())
-                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        String badOut = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(bad.exitValue()).isEqualTo(2);
-        assertThat(badOut).contains("--http expects HOST:PORT (e.g. 127.0.0.1:8080), got '127.0.0.1'");
+        OutpostCommandIT.Run noPort = OutpostCommandIT.outpost("run", "--http", "127.0.0.1", plugins.toString());
+        assertThat(noPort.exitCode()).as(noPort.out()).isEqualTo(2);
+        assertThat(noPort.out()).contains("--http expects HOST:PORT (e.g. 127.0.0.1:8080), got '127.0.0.1'");
+
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            OutpostCommandIT.Run busy = OutpostCommandIT.outpost("run", "--http", "127.0.0.1:" + taken.getLocalPort(),
+                    plugins.toString());
+            assertThat(busy.exitCode()).as(busy.out()).isEqualTo(1);
+            assertThat(busy.out()).startsWith("outpost: console cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    .doesNotContain("Exception");
+        }
     }
 }
