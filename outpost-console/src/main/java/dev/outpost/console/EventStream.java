@@ -99,9 +99,14 @@ final class EventStream implements PluginListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            subscribers.remove(subscriber);
-            exchange.close();
+            exchange.close(); // ends the chunked answer: the page sees the end of the stream, not a broken one
+            unsubscribe(subscriber);
         }
+    }
+
+    private synchronized void unsubscribe(Subscriber subscriber) {
+        subscribers.remove(subscriber);
+        notifyAll();
     }
 
     private synchronized boolean subscribe(Subscriber subscriber) {
@@ -112,10 +117,26 @@ final class EventStream implements PluginListener {
         return true;
     }
 
-    /** Ends every stream; no new one opens. */
+    /**
+     * Ends every stream and waits (bounded) until each has ended its answer, so that the server, stopped
+     * next, does not break them off; no new one opens.
+     */
     synchronized void close() {
         closed = true;
         subscribers.forEach(Subscriber::end);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!subscribers.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private ArrayNode pluginsWithEvents() {

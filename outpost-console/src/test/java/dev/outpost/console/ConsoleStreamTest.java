@@ -71,6 +71,30 @@ class ConsoleStreamTest extends ConsoleTestSupport {
         assertThat(reader.isAlive()).isFalse();
     }
 
+    @Test
+    void streamsAreCappedAndSaySo() throws Exception {
+        plugin("alpha");
+        startManagerAndConsole();
+        List<java.util.Iterator<String>> open = new ArrayList<>();
+        for (int i = 0; i < EventStream.MAX_STREAMS; i++) {
+            HttpResponse<Stream<String>> response = http.send(authorized("/api/stream").GET().build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertThat(response.statusCode()).isEqualTo(200);
+            java.util.Iterator<String> lines = response.body().iterator();
+            assertThat(lines.next()).isEqualTo("event: plugins"); // being served, so counted
+            open.add(lines);
+        }
+
+        HttpResponse<String> refused = get("/api/stream");
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(json(refused).get("error").asString()).isEqualTo("too many open streams (at most 16), or the"
+                + " console is closing; close another page of the console");
+        assertThat(get("/api/plugins").statusCode()).as("other requests still served").isEqualTo(200);
+        console.close();
+        open.forEach(lines -> lines.forEachRemaining(line -> { })); // each ends with the console
+    }
+
     /** Parses "event:" and "data:" lines into messages, until the stream ends. */
     private static void read(Stream<String> lines, BlockingQueue<Message> messages) {
         String[] kind = {null};
