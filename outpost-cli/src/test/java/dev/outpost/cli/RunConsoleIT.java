@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 class RunConsoleIT {
 
     private static final Path REPO = Path.of(System.getProperty("outpost.repo", "..")).toAbsolutePath().normalize();
-    private static final Pattern CONSOLE = Pattern.compile("console (http://127\\.0\\.0\\.1:(\\d+)/)#token=([A-Za-z0-9_-]{43})");
+    private static final Pattern CONSOLE =
+            Pattern.compile("console (http://127\\.0\\.0\\.1:(\\d+)/)#token=([A-Za-z0-9_-]{43})");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

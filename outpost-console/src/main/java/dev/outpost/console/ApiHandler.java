@@ -29,7 +29,7 @@ final class ApiHandler implements HttpHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
-    /** The manager's operations a page may ask for, in the order the page shows them. */
+    /** The manager's operations a page may ask for, by the name in the path. */
     private static final Map<String, BiConsumer<PluginManager, String>> ACTIONS = Map.of(
             "restart", PluginManager::restart,
             "stop", PluginManager::stop,
