@@ -2,9 +2,7 @@ package dev.outpost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +10,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,13 +21,13 @@ import tools.jackson.databind.json.JsonMapper;
 /** The packaged {@code ./outpost} command, run as a user would. */
 class OutpostCommandIT {
 
-    private static final String END = "<end of output>";
     private static final Path REPO = Path.of(System.getProperty("outpost.repo", "..")).toAbsolutePath().normalize();
 
-    private record Run(int exitCode, String out) {
+    record Run(int exitCode, String out) {
     }
 
-    private static Run outpost(String... args) throws Exception {
+    /** Runs {@code ./outpost ARGS} to its end, stdin empty; its stdout and stderr together. */
+    static Run outpost(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(REPO.resolve("outpost").toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -79,29 +75,19 @@ class OutpostCommandIT {
         Process run = new ProcessBuilder(REPO.resolve("outpost").toString(), "run", "--json", plugins.toString())
                 .redirectError(stderr.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                out.lines().forEach(lines::add);
-            } catch (java.io.IOException e) {
-                lines.add("<" + e + ">");
-            }
-            lines.add(END);
-        });
-        reader.start();
+        StdoutLines lines = new StdoutLines(run);
         JsonMapper json = JsonMapper.builder().build();
         List<JsonNode> events = new ArrayList<>();
         while (events.stream().noneMatch(event -> event.get("to").asString().equals("CRASHED"))) {
             String line = lines.poll(60, TimeUnit.SECONDS);
             assertThat(line).as("a CRASHED event; so far: %s; stderr: %s", events, Files.readString(stderr))
-                    .isNotNull().isNotEqualTo(END);
+                    .isNotNull().isNotEqualTo(StdoutLines.END);
             events.add(json.readTree(line));
         }
         run.toHandle().destroy(); // SIGTERM
         assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        reader.join(10_000);
-        for (String line = lines.poll(); line != null && !line.equals(END); line = lines.poll()) {
+        lines.awaitEnd(10_000);
+        for (String line = lines.poll(); line != null && !line.equals(StdoutLines.END); line = lines.poll()) {
             events.add(json.readTree(line)); // every line of stdout is an event
         }
         assertThat(run.exitValue()).as(Files.readString(stderr)).isZero();

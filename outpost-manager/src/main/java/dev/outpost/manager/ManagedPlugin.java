@@ -30,6 +30,8 @@ final class ManagedPlugin {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagedPlugin.class);
     private static final int STDERR_TAIL = 20;
+    /** Enough to see a crash loop and what came before it, small enough to keep for every plugin. */
+    static final int RECENT_EVENTS = 50;
 
     /** One process of the plugin, with the calls running on it. */
     static final class Generation {
@@ -59,6 +61,7 @@ final class ManagedPlugin {
     private String lastError;
     private Integer lastExitCode;
     private final Deque<String> stderrTail = new ArrayDeque<>();
+    private final Deque<PluginEvent> recentEvents = new ArrayDeque<>();
     private int failedHealthChecks;
     private int timedOutCalls;
     private ScheduledFuture<?> pending;
@@ -97,6 +100,11 @@ final class ManagedPlugin {
                 List.copyOf(stderrTail));
     }
 
+    /** Its last state changes, oldest first, at most {@link #RECENT_EVENTS}. */
+    synchronized List<PluginEvent> recentEvents() {
+        return List.copyOf(recentEvents);
+    }
+
     /** Moves to {@code next}; the table in {@link PluginState} forbids every other move. Holds the monitor. */
     private void move(PluginState next, String reason) {
         if (!state.canMoveTo(next)) {
@@ -105,7 +113,12 @@ final class ManagedPlugin {
         PluginState previous = state;
         state = next;
         notifyAll();
-        manager.publish(new PluginEvent(id, previous, next, reason, Instant.now(), info()));
+        PluginEvent event = new PluginEvent(id, previous, next, reason, Instant.now(), info());
+        if (recentEvents.size() == RECENT_EVENTS) {
+            recentEvents.removeFirst();
+        }
+        recentEvents.addLast(event);
+        manager.publish(event);
     }
 
     /** First step after discovery: a bad source fails at once, a good one starts unless disabled. */

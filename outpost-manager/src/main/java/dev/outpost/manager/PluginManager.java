@@ -176,6 +176,16 @@ public final class PluginManager implements AutoCloseable {
     }
 
     /**
+     * The plugin's last state changes, oldest first: at most the last 50, since it was found in the
+     * directory (a plugin unloaded and found again starts a new history).
+     *
+     * @throws IllegalArgumentException when there is no such plugin
+     */
+    public List<PluginEvent> events(String id) {
+        return require(id).recentEvents();
+    }
+
+    /**
      * A proxy of the plugin interface {@code type}, served as {@code name} by plugin {@code id}, that
      * stays valid across restarts and reloads: while the plugin restarts, a call waits up to {@link
      * Builder#unavailableWait} for it, then fails with {@link PluginUnavailableException} giving the
