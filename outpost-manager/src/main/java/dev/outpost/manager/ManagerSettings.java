@@ -44,6 +44,8 @@ final class ManagerSettings {
     final List<String> jvmOptions;
     /** Where jar plugins' class data archives go; null: no class data sharing. */
     final Path classDataCache;
+    /** Where {@code .zip} plugins are unpacked. */
+    final Path unpackDirectory;
     /** How to ask a plugin for its manifest; null: not asked. */
     final ManifestReader manifestReader;
     final int parallelStarts;
@@ -79,6 +81,7 @@ final class ManagerSettings {
         this.hostVersion = builder.hostVersion;
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.classDataCache = builder.classDataCache;
+        this.unpackDirectory = builder.unpackDirectory;
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
         this.listeners = List.copyOf(builder.listeners);
