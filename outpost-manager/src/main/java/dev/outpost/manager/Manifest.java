@@ -32,13 +32,16 @@ import java.util.Map;
  * @param env              extra environment variables
  * @param jvmOptions       options for the JVM of a jar or main-class plugin (e.g. a heap limit)
  * @param sha256           the SHA-256 of the executable or jar, hex; checked before every launch
+ * @param magicCookie      the magic cookie the plugin expects, {@code KEY=VALUE}: a host with another one
+ *                         fails the plugin at once, unless it takes each plugin's cookie from its manifest
  * @param protocolVersions the application protocol versions it speaks
  * @param requires         the host versions it works with, e.g. {@code >=1.2.0 <2.0.0}
  */
 public record Manifest(String id, String name, String version, String author, String description,
                        List<String> command, String jar, String mainClass, List<String> classPath,
                        List<String> args, Map<String, String> env,
-                       List<String> jvmOptions, String sha256, List<Integer> protocolVersions, String requires) {
+                       List<String> jvmOptions, String sha256, String magicCookie, List<Integer> protocolVersions,
+                       String requires) {
 
     public Manifest {
         command = command == null ? List.of() : List.copyOf(command);
@@ -51,7 +54,7 @@ public record Manifest(String id, String name, String version, String author, St
 
     /** A manifest with identity fields only, as a plugin reports it about itself. */
     public static Manifest of(String id, String name, String version, String author) {
-        return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null, null);
+        return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This manifest with the blanks filled from {@code other} (e.g. what the plugin said about itself). */
@@ -63,6 +66,6 @@ public record Manifest(String id, String name, String version, String author, St
                 author != null ? author : other.author,
                 description != null ? description : other.description, command, jar, mainClass, classPath, args, env,
                 jvmOptions,
-                sha256, protocolVersions, requires);
+                sha256, magicCookie, protocolVersions, requires);
     }
 }

@@ -62,11 +62,12 @@ final class PluginDirectory {
     private final List<String> defaultJvmOptions;
     private final Path classDataCache;
     private final Path unpackCache;
+    private final boolean manifestCookies;
     /** Entries reported as skipped, with the reason given: each is reported once. */
     private final Map<Path, String> skipped = new ConcurrentHashMap<>();
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
-                    List<String> defaultJvmOptions, Path classDataCache, Path unpackCache) {
+                    List<String> defaultJvmOptions, Path classDataCache, Path unpackCache, boolean manifestCookies) {
         // Absolute: plugins are launched with their own folder as working directory.
         this.directory = directory.toAbsolutePath().normalize();
         this.handshake = handshake;
@@ -75,6 +76,7 @@ final class PluginDirectory {
         this.defaultJvmOptions = defaultJvmOptions;
         this.classDataCache = classDataCache;
         this.unpackCache = unpackCache;
+        this.manifestCookies = manifestCookies;
     }
 
     Path directory() {
@@ -306,6 +308,17 @@ final class PluginDirectory {
             return source.failed("speaks protocol versions " + manifest.protocolVersions() + ", but this host speaks "
                     + protocolVersions.stream().sorted().toList());
         }
+        if (manifest.magicCookie() != null) {
+            Optional<HandshakeConfig> cookie = handshakeOf(handshake, manifest);
+            if (cookie.isEmpty()) {
+                return source.failed(MANIFEST + ": \"magicCookie\" must be KEY=VALUE, got \"" + manifest.magicCookie() + "\"");
+            }
+            if (!manifestCookies && !cookie.get().equals(handshake)) {
+                // Started anyway, the plugin would refuse the host's cookie and exit: say why before that.
+                return source.failed("made for another host: its magic cookie is " + manifest.magicCookie()
+                        + ", this host's is " + handshake.magicCookieKey() + "=" + handshake.magicCookieValue());
+            }
+        }
         if (manifest.requires() != null && !manifest.requires().isBlank()) {
             try {
                 if (!VersionRange.parse(manifest.requires()).contains(hostVersion)) {
@@ -366,4 +379,16 @@ final class PluginDirectory {
     HandshakeConfig handshake() {
         return handshake;
     }
+
+    /** {@code host}'s handshake with the manifest's magic cookie, if it gives a well-formed one. */
+    static Optional<HandshakeConfig> handshakeOf(HandshakeConfig handshake, Manifest manifest) {
+        String cookie = manifest.magicCookie();
+        int equals = cookie == null ? -1 : cookie.indexOf('=');
+        if (equals <= 0 || equals == cookie.length() - 1) {
+            return Optional.empty();
+        }
+        return Optional.of(HandshakeConfig.of(handshake.protocolVersion(), cookie.substring(0, equals),
+                cookie.substring(equals + 1)));
+    }
+
 }

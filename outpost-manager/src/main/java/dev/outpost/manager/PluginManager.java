@@ -79,7 +79,7 @@ public final class PluginManager implements AutoCloseable {
         this.settings = settings;
         this.directory = new PluginDirectory(settings.directory, settings.handshake, settings.protocolVersions(),
                 settings.hostVersion, settings.jvmOptions, settings.classDataCache,
-                settings.unpackDirectory);
+                settings.unpackDirectory, settings.manifestCookies);
         this.sync = new DirectorySync(this, directory, plugins);
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
@@ -450,6 +450,7 @@ public final class PluginManager implements AutoCloseable {
         List<String> jvmOptions = JavaCommand.DEFAULT_JVM_OPTIONS;
         Path classDataCache = JavaCommand.defaultCacheDirectory();
         Path unpackDirectory = JavaCommand.defaultCacheDirectory().resolveSibling("plugins");
+        boolean manifestCookies;
         ManifestReader manifestReader;
         int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
         final List<PluginListener> listeners = new ArrayList<>();
@@ -628,6 +629,16 @@ public final class PluginManager implements AutoCloseable {
          */
         public Builder unpackDirectory(Path directory) {
             this.unpackDirectory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * Starts a plugin whose manifest names its {@code magicCookie} with that cookie instead of the
+         * handshake's, for a host that supervises plugins made for other hosts (as {@code outpost run} does).
+         * Off by default: such a plugin fails at once, "made for another host", when the cookies differ.
+         */
+        public Builder magicCookieFromManifests(boolean fromManifests) {
+            this.manifestCookies = fromManifests;
             return this;
         }
 

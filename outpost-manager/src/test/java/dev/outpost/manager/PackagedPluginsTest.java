@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.wire.HandshakeConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -128,6 +129,32 @@ class PackagedPluginsTest extends ManagerTestSupport {
 
         assertThat(info("zipped.zip").lastError()).contains("cannot unpack zipped.zip: " + shared
                 + " must be a directory of " + System.getProperty("user.name") + " that only its owner can write");
+    }
+
+    @Test
+    void aPluginMadeForAnotherHostFailsAtOnceUnlessTheManagerTakesCookiesFromManifests() throws Exception {
+        HandshakeConfig otherHost = HandshakeConfig.of(1, "OTHER_HOST", "other");
+        String sensorCookie = SensorPlugin.HANDSHAKE.magicCookieKey() + "=" + SensorPlugin.HANDSHAKE.magicCookieValue();
+        PluginDirs.folder(dir, "sensor", "{\"id\": \"sensor\", \"magicCookie\": \"" + sensorCookie
+                + "\", \"command\": " + PluginDirs.commandJson() + "}");
+        PluginDirs.folder(dir, "malformed", "{\"id\": \"malformed\", \"magicCookie\": \"NO_VALUE=\", \"command\": "
+                + PluginDirs.commandJson() + "}");
+        started(PluginManager.builder().directory(dir).handshake(otherHost).plugin("sensor", Sensor.class)
+                .noClassDataSharing());
+
+        assertThat(manager.plugins()).extracting(PluginInfo::id, PluginInfo::state, PluginInfo::lastError).containsExactly(
+                tuple("malformed", PluginState.FAILED,
+                        Optional.of("plugin.json: \"magicCookie\" must be KEY=VALUE, got \"NO_VALUE=\"")),
+                tuple("sensor", PluginState.FAILED, Optional.of("made for another host: its magic cookie is "
+                        + sensorCookie + ", this host's is OTHER_HOST=other")));
+        assertThat(info("sensor").pid()).as("never launched").isEmpty();
+        manager.close();
+
+        started(PluginManager.builder().directory(dir).handshake(otherHost).plugin("sensor", Sensor.class)
+                .noClassDataSharing().magicCookieFromManifests(true));
+        assertThat(info("sensor").state()).isEqualTo(PluginState.RUNNING);
+        assertThat(sensor("sensor").read()).isEqualTo("reading from 1.0.0");
+        assertThat(info("malformed").state()).isEqualTo(PluginState.FAILED);
     }
 
     private static byte[] manifest(String id, String version) {

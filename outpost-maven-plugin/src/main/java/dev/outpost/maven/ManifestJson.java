@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  */
 record ManifestJson(String id, String name, String version, String author, String description, String mainClass,
                     List<String> classPath, List<String> args, List<String> jvmOptions,
-                    List<Integer> protocolVersions, String requires) {
+                    String magicCookie, List<Integer> protocolVersions, String requires) {
 
     /** The manager's rule for ids. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -30,6 +30,10 @@ record ManifestJson(String id, String name, String version, String author, Strin
             return "id \"" + id + "\" must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
                     + " (set <id> in the plugin's configuration)";
         }
+        if (magicCookie != null && !magicCookie.isBlank()
+                && (magicCookie.indexOf('=') <= 0 || magicCookie.endsWith("="))) {
+            return "magicCookie \"" + magicCookie + "\" must be KEY=VALUE (the plugin's handshake cookie)";
+        }
         if (mainClass == null || !CLASS_NAME.matcher(mainClass).matches()) {
             return "mainClass \"" + mainClass + "\" is not a class name (set <mainClass> in the plugin's configuration)";
         }
@@ -48,6 +52,7 @@ record ManifestJson(String id, String name, String version, String author, Strin
         strings(json, "classPath", classPath);
         strings(json, "args", args);
         strings(json, "jvmOptions", jvmOptions);
+        field(json, "magicCookie", magicCookie);
         if (!protocolVersions.isEmpty()) {
             json.append("  \"protocolVersions\": ").append(protocolVersions.toString()).append(",\n");
         }

@@ -68,6 +68,13 @@ public class PackageMojo extends AbstractMojo {
     @Parameter
     private List<String> jvmOptions;
 
+    /**
+     * The magic cookie the plugin expects, {@code KEY=VALUE} (its handshake's): a host with another one
+     * fails it at once, and {@code outpost run} starts it with this one.
+     */
+    @Parameter
+    private String magicCookie;
+
     /** The application protocol versions the plugin speaks. */
     @Parameter
     private List<Integer> protocolVersions;
@@ -100,7 +107,7 @@ public class PackageMojo extends AbstractMojo {
             return;
         }
         ManifestJson identity = new ManifestJson(id, name, version, author, description, mainClass, List.of(), args,
-                jvmOptions, protocolVersions, requires);
+                jvmOptions, magicCookie, protocolVersions, requires);
         String problem = identity.problem();
         if (problem != null) {
             throw new MojoExecutionException("outpost:package: " + problem);

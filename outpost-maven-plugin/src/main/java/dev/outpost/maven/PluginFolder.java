@@ -48,7 +48,7 @@ final class PluginFolder {
         }
         ManifestJson manifest = new ManifestJson(identity.id(), identity.name(), identity.version(), identity.author(),
                 identity.description(), identity.mainClass(), classPath, identity.args(), identity.jvmOptions(),
-                identity.protocolVersions(), identity.requires());
+                identity.magicCookie(), identity.protocolVersions(), identity.requires());
         Files.writeString(folder.resolve("plugin.json"), manifest.toJson(), StandardCharsets.UTF_8);
         return folder;
     }

@@ -19,7 +19,8 @@ class ManifestJsonTest {
     void everyFieldReachesTheManagersManifest() {
         ManifestJson json = new ManifestJson("amazing", "Amazing \"Plugin\"", "0.1.0", "Someone\\Amazing",
                 "Two lights\n      and a\tthermostat", "dev.example.Main", List.of("lib/a.jar", "lib/b-1.0.jar"),
-                List.of("--version", "0.1.0"), List.of("-Xmx64m"), List.of(1, 2), ">=0.1.0 <1.0.0");
+                List.of("--version", "0.1.0"), List.of("-Xmx64m"), "IGLU_PLUGIN=MzlK0OGpIRs", List.of(1, 2),
+                ">=0.1.0 <1.0.0");
 
         Manifest manifest = MANAGER.readValue(json.toJson(), Manifest.class);
 
@@ -32,6 +33,7 @@ class ManifestJsonTest {
         assertThat(manifest.classPath()).containsExactly("lib/a.jar", "lib/b-1.0.jar");
         assertThat(manifest.args()).containsExactly("--version", "0.1.0");
         assertThat(manifest.jvmOptions()).containsExactly("-Xmx64m");
+        assertThat(manifest.magicCookie()).isEqualTo("IGLU_PLUGIN=MzlK0OGpIRs");
         assertThat(manifest.protocolVersions()).containsExactly(1, 2);
         assertThat(manifest.requires()).isEqualTo(">=0.1.0 <1.0.0");
         assertThat(manifest.jar()).isNull();
@@ -41,7 +43,7 @@ class ManifestJsonTest {
     @Test
     void blankFieldsAreLeftOutForThePluginToFillIn() {
         String text = new ManifestJson("kv", null, " ", null, null, "dev.example.Kv", List.of("lib/kv.jar"),
-                null, null, null, null).toJson();
+                null, null, null, null, null).toJson();
 
         assertThat(text).isEqualTo("""
                 {
@@ -69,9 +71,11 @@ class ManifestJsonTest {
         assertThat(identity("amazing", null).problem())
                 .isEqualTo("mainClass \"null\" is not a class name (set <mainClass> in the plugin's configuration)");
         assertThat(identity("amazing", "dev/example/Main").problem()).startsWith("mainClass \"dev/example/Main\"");
+        assertThat(new ManifestJson("amazing", null, null, null, null, "dev.example.Main", null, null, null, "IGLU_PLUGIN",
+                null, null).problem()).isEqualTo("magicCookie \"IGLU_PLUGIN\" must be KEY=VALUE (the plugin's handshake cookie)");
     }
 
     private static ManifestJson identity(String id, String mainClass) {
-        return new ManifestJson(id, null, null, null, null, mainClass, List.of(), null, null, null, null);
+        return new ManifestJson(id, null, null, null, null, mainClass, List.of(), null, null, null, null, null);
     }
 }

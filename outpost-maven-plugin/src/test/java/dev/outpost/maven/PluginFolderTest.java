@@ -102,7 +102,7 @@ class PluginFolderTest {
 
     private static ManifestJson identity() {
         return new ManifestJson("amazing", "Amazing Plugin", "0.1.0", null, null, "dev.example.Main", null, null, null,
-                null, null);
+                null, null, null);
     }
 
     private Path jar(String name, String entry) throws IOException {
