@@ -54,7 +54,8 @@ public record Manifest(String id, String name, String version, String author, St
 
     /** A manifest with identity fields only, as a plugin reports it about itself. */
     public static Manifest of(String id, String name, String version, String author) {
-        return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 
     /** This manifest with the blanks filled from {@code other} (e.g. what the plugin said about itself). */
@@ -65,7 +66,6 @@ public record Manifest(String id, String name, String version, String author, St
         return new Manifest(id, name != null ? name : other.name, version != null ? version : other.version,
                 author != null ? author : other.author,
                 description != null ? description : other.description, command, jar, mainClass, classPath, args, env,
-                jvmOptions,
-                sha256, magicCookie, protocolVersions, requires);
+                jvmOptions, sha256, magicCookie, protocolVersions, requires);
     }
 }
