@@ -96,6 +96,26 @@ class PackagedPluginsTest extends ManagerTestSupport {
     }
 
     @Test
+    void aReplacedZipIsUnpackedAnewAndReloadedWhileTheOldFolderStays() throws Exception {
+        Path zip = dir.resolve("zipped.zip");
+        zip(zip, Map.of("plugin.json", manifest("zipped", "3.0.0"), "lib/sensor.jar", sensorJar()));
+        started(PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE).plugin("sensor", Sensor.class)
+                .noClassDataSharing().unpackDirectory(work.resolve("unpacked")).watch(true)
+                .settleTime(java.time.Duration.ofMillis(200)));
+        assertThat(sensor("zipped").read()).isEqualTo("reading from 3.0.0");
+
+        // Written beside it and renamed into place, as a deployment does.
+        Path staged = zip(dir.resolve(".zipped.zip.tmp"), Map.of("plugin.json", manifest("zipped", "5.0.0"),
+                "lib/sensor.jar", sensorJar()));
+        Files.move(staged, zip, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        assertThat(events.await("zipped", PluginState.RUNNING, 2).reason()).startsWith("reloaded");
+        assertThat(sensor("zipped").read()).isEqualTo("reading from 5.0.0");
+        assertThat(children(work.resolve("unpacked"))).as("one folder per zip content").hasSize(2)
+                .allMatch(name -> name.startsWith("zipped-"));
+    }
+
+    @Test
     void aBadZipFailsThatPluginAloneWithTheReason() throws Exception {
         Files.writeString(dir.resolve("text.zip"), "not a zip at all", StandardCharsets.UTF_8);
         Files.write(dir.resolve("truncated.zip"), java.util.Arrays.copyOf(
