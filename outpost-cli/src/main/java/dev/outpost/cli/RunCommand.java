@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
                 + " one line per state change: <id> <OLD> -> <NEW> [reason]. With --json, one JSON object per line.",
                 "Entries of DIR that are not plugins (not executable, a folder without plugin.json, a broken link or"
                 + " a symlink loop, unreadable) are reported once each, as warnings on stderr: ./outpost shows them"
-                + " even at its default log level (error); OUTPOST_LOG_LEVEL sets every logger's level."})
+                + " even at its default log level (error); OUTPOST_LOG_LEVEL sets every logger's level.",
+                "A plugin whose plugin.json names its \"magicCookie\" (as outpost-maven-plugin writes it) is started"
+                + " with that cookie; --cookie is for the others."})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -82,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), caught -> stop.countDown());
         }
         PluginManager.Builder builder = PluginManager.builder().directory(directory).handshake(options.handshake())
-                .watch(true).maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageMib * 1024L * 1024L));
+                .watch(true).magicCookieFromManifests(true).maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageMib * 1024L * 1024L));
         options.versions().forEach(version -> builder.plugin(version, HandshakeOptions.ANY_NAME, HandshakeOptions.ANY));
         PrometheusMeterRegistry registry = null;
         if (consoleAddress != null) {

@@ -1,17 +1,14 @@
 package dev.outpost.host;
 
+import dev.outpost.internal.PrivateDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -205,7 +202,9 @@ public final class JavaCommand {
     /** The archive for this command, or empty when it cannot have one (see the class comment). */
     private Optional<Archive> archive(Path directory) {
         try {
-            if (!privateDirectory(directory)) {
+            Optional<String> problem = PrivateDirectory.problem(directory);
+            if (problem.isPresent()) {
+                LOG.warn("not using class data sharing: {}", problem.get());
                 return Optional.empty();
             }
             MessageDigest key = MessageDigest.getInstance("SHA-256");
@@ -233,31 +232,6 @@ public final class JavaCommand {
             LOG.debug("{}: no class data sharing: {}", this, e.toString());
             return Optional.empty();
         }
-    }
-
-    /** Creates the directory 0700, or checks that an existing one is this user's alone. */
-    private static boolean privateDirectory(Path directory) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(directory.getParent());
-            try {
-                Files.createDirectory(directory,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // another host created it: checked below like any existing directory
-            }
-        }
-        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        Set<PosixFilePermission> permissions = attributes.permissions();
-        boolean ours = attributes.isDirectory()
-                && attributes.owner().getName().equals(System.getProperty("user.name"))
-                && !permissions.contains(PosixFilePermission.GROUP_WRITE)
-                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
-        if (!ours) {
-            LOG.warn("not using class data sharing: {} must be a directory of {} that only its owner can write",
-                    directory, System.getProperty("user.name"));
-        }
-        return ours;
     }
 
     private static String stamp(Path file) throws IOException {

@@ -231,6 +231,7 @@ final class ManagedPlugin {
     private ClientConfig clientConfig() {
         PluginSource current = source();
         ClientConfig.Builder config = settings.clientTemplate(id)
+                .handshake(settings.handshakeFor(current))
                 .workingDirectory(current.workingDir())
                 .env(current.env())
                 .stderr(this::rememberStderr);

@@ -44,6 +44,10 @@ final class ManagerSettings {
     final List<String> jvmOptions;
     /** Where jar plugins' class data archives go; null: no class data sharing. */
     final Path classDataCache;
+    /** Where {@code .zip} plugins are unpacked. */
+    final Path unpackDirectory;
+    /** Whether a plugin whose manifest names its magic cookie is started with it instead of the host's. */
+    final boolean manifestCookies;
     /** How to ask a plugin for its manifest; null: not asked. */
     final ManifestReader manifestReader;
     final int parallelStarts;
@@ -79,6 +83,8 @@ final class ManagerSettings {
         this.hostVersion = builder.hostVersion;
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.classDataCache = builder.classDataCache;
+        this.unpackDirectory = builder.unpackDirectory;
+        this.manifestCookies = builder.manifestCookies;
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
         this.listeners = List.copyOf(builder.listeners);
@@ -98,6 +104,13 @@ final class ManagerSettings {
     /** The largest message for plugin {@code id}. */
     int maxMessageSize(String id) {
         return maxMessageSizes.getOrDefault(id, maxMessageSize);
+    }
+
+    /** The handshake to start {@code source} with: its manifest's cookie when the manager takes those. */
+    HandshakeConfig handshakeFor(PluginSource source) {
+        return manifestCookies
+                ? source.manifest().flatMap(manifest -> PluginDirectory.handshakeOf(handshake, manifest)).orElse(handshake)
+                : handshake;
     }
 
     /** What every launch of plugin {@code id} shares; the plugin adds its command, directory and environment. */

@@ -78,7 +78,8 @@ public final class PluginManager implements AutoCloseable {
     private PluginManager(ManagerSettings settings) {
         this.settings = settings;
         this.directory = new PluginDirectory(settings.directory, settings.handshake, settings.protocolVersions(),
-                settings.hostVersion, settings.jvmOptions, settings.classDataCache);
+                settings.hostVersion, settings.jvmOptions, settings.classDataCache,
+                settings.unpackDirectory, settings.manifestCookies);
         this.sync = new DirectorySync(this, directory, plugins);
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
@@ -458,6 +459,8 @@ public final class PluginManager implements AutoCloseable {
         String hostVersion = "0.0.0";
         List<String> jvmOptions = JavaCommand.DEFAULT_JVM_OPTIONS;
         Path classDataCache = JavaCommand.defaultCacheDirectory();
+        Path unpackDirectory = JavaCommand.defaultCacheDirectory().resolveSibling("plugins");
+        boolean manifestCookies;
         ManifestReader manifestReader;
         int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
         final List<PluginListener> listeners = new ArrayList<>();
@@ -626,6 +629,26 @@ public final class PluginManager implements AutoCloseable {
         /** Starts jar plugins without class data sharing. */
         public Builder noClassDataSharing() {
             this.classDataCache = null;
+            return this;
+        }
+
+        /**
+         * Where {@code .zip} plugins of the directory are unpacked, one folder per zip content; default
+         * {@code plugins} beside {@link JavaCommand#defaultCacheDirectory()} ({@code ~/.cache/outpost/plugins}).
+         * Created 0700; it must be this user's and writable by nobody else, as its jars are run.
+         */
+        public Builder unpackDirectory(Path directory) {
+            this.unpackDirectory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * Starts a plugin whose manifest names its {@code magicCookie} with that cookie instead of the
+         * handshake's, for a host that supervises plugins made for other hosts (as {@code outpost run} does).
+         * Off by default: such a plugin fails at once, "made for another host", when the cookies differ.
+         */
+        public Builder magicCookieFromManifests(boolean fromManifests) {
+            this.manifestCookies = fromManifests;
             return this;
         }
 

@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param id          the plugin's id
  * @param path        the directory entry
  * @param kind        what kind of entry it is
- * @param manifest    its {@code plugin.json}, for a folder plugin
+ * @param manifest    its {@code plugin.json}, for a folder or zip plugin
  * @param command     the command line to launch it
  * @param java        the same for a jar plugin, with its class data sharing
  * @param workingDir  the directory to launch it in
@@ -32,7 +32,9 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
         /** A {@code .jar}, run with the host's {@code java -jar}. */
         JAR,
         /** A folder with a {@code plugin.json}. */
-        FOLDER
+        FOLDER,
+        /** A {@code .zip} of such a folder, run from where it was unpacked. */
+        ZIP
     }
 
     /**
@@ -40,7 +42,7 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
      * than the folder name that a folder whose manifest gives no usable id is listed under.
      */
     boolean claimsId() {
-        return kind != Kind.FOLDER || manifest.isPresent();
+        return (kind != Kind.FOLDER && kind != Kind.ZIP) || manifest.isPresent();
     }
 
     PluginSource renamed(String newId) {
