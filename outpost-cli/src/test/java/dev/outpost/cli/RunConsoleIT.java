@@ -31,16 +31,14 @@ class RunConsoleIT {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
-    void theConsoleListsThePluginsRefusesRequestsWithoutTheTokenAndRestartsAPlugin(@TempDir Path plugins,
-            @TempDir Path logs) throws Exception {
-        Path jar = REPO.resolve("examples/iglu/amazing-plugin/target/amazing-plugin.jar");
-        assertThat(jar).as("built by the reactor before this module").isRegularFile();
-        Path amazing = Files.createDirectories(plugins.resolve("amazing"));
-        Files.writeString(amazing.resolve("plugin.json"), "{\"id\": \"amazing\", \"name\": \"Amazing Plugin\","
-                + " \"version\": \"0.1.0\", \"jar\": " + JSON.writeValueAsString(jar.toString()) + "}");
+    void theConsoleListsThePluginsRefusesRequestsWithoutTheTokenAndRestartsAPlugin(@TempDir Path logs)
+            throws Exception {
+        Path packaged = REPO.resolve("examples/iglu/amazing-plugin/target/outpost");
+        assertThat(packaged.resolve("amazing/plugin.json")).as("packaged by the reactor before this module")
+                .isRegularFile();
         Path stderr = logs.resolve("stderr");
         Process run = new ProcessBuilder(REPO.resolve("outpost").toString(), "run", "--cookie", "IGLU_PLUGIN=MzlK0OGpIRs",
-                "--http", "127.0.0.1:0", plugins.toString())
+                "--http", "127.0.0.1:0", packaged.toString())
                 .redirectError(stderr.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
         try {
