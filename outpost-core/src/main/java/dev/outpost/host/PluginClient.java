@@ -169,6 +169,7 @@ public final class PluginClient implements AutoCloseable {
             throw process.failure("printed an invalid handshake: " + e.getMessage(), e,
                     StartFailures.ofInvalidHandshake(line));
         }
+        handshake = translated(process, handshake, line);
         HostSockets.goPluginSocket(handshake, config).ifPresent(process::guard);
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
@@ -338,6 +339,25 @@ public final class PluginClient implements AutoCloseable {
         LOG.debug("plugin '{}' ready in-process at {}:{}, protocol version {}", name,
                 handshake.network().wireName(), handshake.address(), handshake.appVersion());
         return client;
+    }
+
+    /**
+     * The handshake with the address where the host reaches the plugin, as its runner translates it: a
+     * plugin confined elsewhere may listen on an address that means something else on the host's side.
+     */
+    private static HandshakeLine translated(PluginProcess process, HandshakeLine handshake, String line) {
+        String address;
+        try {
+            address = process.launched().pluginToHost(handshake.network(), handshake.address());
+        } catch (IllegalArgumentException e) {
+            throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
+                    + ", where the host cannot reach it: " + e.getMessage(), e, Kind.INCOMPATIBLE);
+        }
+        if (address.equals(handshake.address())) {
+            return handshake;
+        }
+        return new HandshakeLine(handshake.coreVersion(), handshake.appVersion(), handshake.network(), address,
+                handshake.protocol(), handshake.serverCert(), handshake.multiplex());
     }
 
     /** The first health check may take long (two cold JVMs, a TLS handshake), but never past the start timeout. */
@@ -649,17 +669,19 @@ public final class PluginClient implements AutoCloseable {
     }
 
     private void openBrokerStream() {
+        Runner.Launched launched = process != null ? process.launched() : null;
         GRPCBrokerGrpc.newStub(channel).startStream(new ClientResponseObserver<ConnInfo, ConnInfo>() {
             private StreamObserver<ConnInfo> inbound;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<ConnInfo> requestStream) {
-                inbound = broker.attach(requestStream);
+                inbound = broker.attach(launched == null ? requestStream
+                        : BrokerAddresses.toPlugin(requestStream, launched));
             }
 
             @Override
             public void onNext(ConnInfo value) {
-                inbound.onNext(value);
+                inbound.onNext(launched == null ? value : BrokerAddresses.toHost(value, launched, name));
             }
 
             @Override

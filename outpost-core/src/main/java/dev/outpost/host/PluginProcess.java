@@ -51,6 +51,8 @@ final class PluginProcess {
     private final long launchedAt;
     private volatile long exitedAt;
     private final Process process;
+    /** The runner's view of the process: address translation, exit reasons, what to release. */
+    private final Runner.Launched launched;
     private final UnixSocketDir sockets;
     /** Where the verified copy of a checksummed executable lives: the socket directory unless a group shares it. */
     private final Path copyDir;
@@ -63,22 +65,25 @@ final class PluginProcess {
     private final String instance;
     /** Kills the plugin and what it started if this host dies; null where there is none. */
     private final OrphanGuard guard;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong noiseLines = new java.util.concurrent.atomic.AtomicLong();
 
-    private PluginProcess(ClientConfig config, long launchedAt, Process process, UnixSocketDir sockets, Path copyDir,
-                          PluginOutput output, Logger stdoutLogger, String instance, OrphanGuard guard) {
+    private PluginProcess(ClientConfig config, long launchedAt, Runner.Launched launched, UnixSocketDir sockets,
+                          Path copyDir, PluginOutput output, Logger stdoutLogger, String instance, OrphanGuard guard) {
         this.name = config.name();
         this.instance = instance;
         this.guard = guard;
         this.command = config.command();
         this.cookie = config.handshake();
         this.launchedAt = launchedAt;
-        this.process = process;
+        this.launched = launched;
+        this.process = launched.process();
         this.sockets = sockets;
         this.copyDir = copyDir;
         this.output = output;
         this.stdoutLogger = stdoutLogger;
         ThreadFactory threads = Transport.daemonThreads("outpost-" + name);
+        Process process = this.process;
         this.stdoutReader = threads.newThread(() -> drain(process.getInputStream(), true));
         this.stderrReader = threads.newThread(() -> drain(process.getErrorStream(), false));
         stdoutReader.setName("outpost-" + name + "-stdout");
@@ -119,25 +124,31 @@ final class PluginProcess {
                 throw e;
             }
         }
-        ProcessBuilder builder = new ProcessBuilder(command);
-        Map<String, String> env = builder.environment();
-        if (config.skipHostEnv()) {
-            env.clear();
-        }
+        Map<String, String> env = new java.util.LinkedHashMap<>(config.skipHostEnv() ? Map.of() : System.getenv());
         env.putAll(config.env());
         env.putAll(HostEnv.of(config, sockets, identity));
         String instance = java.util.UUID.randomUUID().toString();
         env.put(INSTANCE_ENV, instance);
-        config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
-        builder.redirectInput(config.stdin());
+        Runner.Launch request = new Runner.Launch(config.name(), command, env, config.workingDirectory(),
+                config.stdin(), sockets.path(), inputs(config, command, copyDir));
+        Runner.Launched launched;
         Process process;
         long launchedAt = System.nanoTime();
         try {
-            process = builder.start();
-        } catch (IOException e) {
+            launched = config.runner().start(request);
+            process = launched.process();
+        } catch (IOException | RuntimeException e) {
             launch.exited().accept(-1);
             sockets.close();
             UnixSocketDir.deleteRecursively(copyDir);
+            if (e instanceof PluginStartException refused) {
+                throw refused;
+            }
+            if (e instanceof RuntimeException unexpected) {
+                throw new PluginStartException(config.name(), "plugin '" + config.name() + "': runner "
+                        + config.runner() + " cannot launch " + config.command() + ": " + unexpected, List.of(),
+                        unexpected);
+            }
             String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
                     : e.getMessage();
             throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot launch "
@@ -147,7 +158,29 @@ final class PluginProcess {
         LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), command);
         OrphanGuard guard = !config.managed() ? null
                 : OrphanGuard.start(config.name(), process.pid(), INSTANCE_ENV, instance, sockets.path());
-        return new PluginProcess(config, launchedAt, process, sockets, copyDir, output, stdoutLogger, instance, guard);
+        return new PluginProcess(config, launchedAt, launched, sockets, copyDir, output, stdoutLogger, instance,
+                guard);
+    }
+
+    /**
+     * What the command reads outside its working directory, for runners that show the plugin only part of
+     * the file system: its program, and for a Java plugin the JDK, the class path and the class data cache.
+     */
+    private static List<Path> inputs(ClientConfig config, List<String> command, Path copyDir) {
+        List<Path> inputs = new ArrayList<>();
+        Path program = Path.of(command.get(0));
+        if (program.isAbsolute()) {
+            inputs.add(program);
+        }
+        if (copyDir != null) {
+            inputs.add(copyDir);
+        }
+        config.javaCommand().ifPresent(java -> {
+            inputs.add(java.javaHome());
+            inputs.addAll(java.classPath());
+            java.cacheDirectory().ifPresent(inputs::add);
+        });
+        return inputs;
     }
 
     /**
@@ -345,6 +378,19 @@ final class PluginProcess {
         }
         sockets.close();
         UnixSocketDir.deleteRecursively(copyDir);
+        if (released.compareAndSet(false, true)) {
+            try {
+                launched.release();
+            } catch (RuntimeException e) {
+                LOG.warn("plugin '{}': the runner could not release what it made for pid {}: {}", name,
+                        process.pid(), e.toString());
+            }
+        }
+    }
+
+    /** The runner's view of this process. */
+    Runner.Launched launched() {
+        return launched;
     }
 
     private void joinReader(Thread reader) {
