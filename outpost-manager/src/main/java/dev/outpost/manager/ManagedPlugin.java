@@ -222,6 +222,7 @@ final class ManagedPlugin {
                 .env(current.env())
                 .stderr(this::rememberStderr);
         current.java().ifPresentOrElse(config::command, () -> config.command(current.command()));
+        current.sandbox().ifPresent(config::runner);
         if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
             // Checked again at each launch: the file may have changed since the directory was read.
             String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());

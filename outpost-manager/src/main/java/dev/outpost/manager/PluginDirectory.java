@@ -62,11 +62,12 @@ final class PluginDirectory {
     private final String hostVersion;
     private final List<String> defaultJvmOptions;
     private final Path classDataCache;
+    private final boolean sandboxAll;
     /** Entries reported as skipped, with the reason given: each is reported once. */
     private final Map<Path, String> skipped = new ConcurrentHashMap<>();
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
-                    List<String> defaultJvmOptions, Path classDataCache) {
+                    List<String> defaultJvmOptions, Path classDataCache, boolean sandboxAll) {
         // Absolute: plugins are launched with their own folder as working directory.
         this.directory = directory.toAbsolutePath().normalize();
         this.handshake = handshake;
@@ -74,6 +75,7 @@ final class PluginDirectory {
         this.hostVersion = hostVersion;
         this.defaultJvmOptions = defaultJvmOptions;
         this.classDataCache = classDataCache;
+        this.sandboxAll = sandboxAll;
     }
 
     Path directory() {
@@ -259,7 +261,7 @@ final class PluginDirectory {
     /** Checks what a manifest promises against this host and the files. */
     PluginSource checked(PluginSource source) {
         if (source.manifest().isEmpty()) {
-            return source;
+            return Confinement.apply(source, sandboxAll);
         }
         Manifest manifest = source.manifest().get();
         if (!manifest.protocolVersions().isEmpty()
@@ -289,7 +291,7 @@ final class PluginDirectory {
                 return source.failed(problem);
             }
         }
-        return source;
+        return Confinement.apply(source, sandboxAll);
     }
 
     /** Null when {@code file} has the SHA-256 {@code expected}, else what is wrong. */
