@@ -58,6 +58,7 @@ public final class ClientConfig {
     private final boolean multiplexBroker;
     private final Checksum checksum;
     private final Runner runner;
+    private final Limits limits;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -93,6 +94,7 @@ public final class ClientConfig {
         this.multiplexBroker = builder.multiplexBroker;
         this.checksum = builder.checksum;
         this.runner = builder.runner;
+        this.limits = builder.limits;
     }
 
     public static Builder builder() {
@@ -250,6 +252,11 @@ public final class ClientConfig {
         return runner;
     }
 
+    /** The resource limits of the plugin's processes, if any. */
+    public Optional<Limits> limits() {
+        return Optional.ofNullable(limits);
+    }
+
     /**
      * The expected digest of the plugin's executable (go-plugin's {@code SecureConfig}).
      *
@@ -321,6 +328,7 @@ public final class ClientConfig {
         private boolean multiplexBroker;
         private Checksum checksum;
         private Runner runner = Runner.local();
+        private Limits limits;
 
         private Builder() {
         }
@@ -594,6 +602,16 @@ public final class ClientConfig {
          */
         public Builder runner(Runner runner) {
             this.runner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
+        /**
+         * Limits the memory, CPU, processes and open files of the plugin and all it starts, with any runner
+         * (see {@link Limits}); a start whose limits cannot be set up fails, saying why. Only
+         * {@link PluginClient#start} uses it.
+         */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

@@ -114,7 +114,7 @@ public final class PluginClient implements AutoCloseable {
         this.plugins = config.versionedPlugins().get(handshake.appVersion());
         long pid = pid();
         this.exit = process != null
-                ? process.process().onExit().thenApply(p -> new PluginExit(p.exitValue(), pid))
+                ? process.process().onExit().thenApply(p -> process.exit(p.exitValue()))
                 : inProcess != null ? inProcess.server().onTermination().thenApply(v -> new PluginExit(0, pid))
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
@@ -160,7 +160,7 @@ public final class PluginClient implements AutoCloseable {
         }
         PluginOutput output = PluginOutput.of(config);
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        PluginProcess process = PluginProcess.launch(config, output, PluginOutput.stdoutLogger(config), identity);
+        PluginProcess process = PluginLaunch.launch(config, output, PluginOutput.stdoutLogger(config), identity);
         String line = process.awaitHandshake(config.startTimeout());
         HandshakeLine handshake;
         try {
@@ -400,6 +400,14 @@ public final class PluginClient implements AutoCloseable {
     /** The process id of the plugin; this JVM's for a plugin served {@link #inProcess}. */
     public long pid() {
         return process != null ? process.pid() : reattached != null ? reattached.pid() : ProcessHandle.current().pid();
+    }
+
+    /**
+     * What the plugin's processes use together (memory, CPU time), while it runs with {@link
+     * ClientConfig#limits() limits} that give it a cgroup; empty otherwise.
+     */
+    public java.util.Optional<ResourceUsage> usage() {
+        return process != null ? process.usage() : java.util.Optional.empty();
     }
 
     /** Whether the plugin is served in this JVM ({@link #inProcess}) rather than by a process of its own. */

@@ -40,7 +40,7 @@ public class PluginStartException extends PluginException {
         NO_MAIN_CLASS(true),
         /**
          * Its {@link Runner} cannot run it on this machine as configured: a {@link Sandbox} without
-         * bubblewrap or with a path that does not exist, resource limits without cgroups. The plugin is never
+         * bubblewrap or with a path that does not exist, {@link Limits} without a cgroup. The plugin is never
          * started without them. Permanent.
          */
         RUNNER_UNAVAILABLE(true),

@@ -55,9 +55,15 @@ public interface Runner {
      *                        plugin listens in it, and so does the host for brokered connections
      * @param inputs          files and directories outside the working directory the command reads: its
      *                        program, a Java plugin's JDK, jars and class data archive
+     * @param wrapper         what the process must be started through, before the runner's own command
+     *                        line (empty without {@link Limits}): it puts itself within the plugin's
+     *                        limits, then executes the rest; {@link #processBuilder()} puts it first. A
+     *                        runner that does not start through {@code processBuilder()} must refuse a
+     *                        launch with a wrapper it cannot honour
      */
     record Launch(String pluginName, List<String> command, Map<String, String> environment,
-                  Optional<Path> workingDirectory, Redirect stdin, Path socketDirectory, List<Path> inputs) {
+                  Optional<Path> workingDirectory, Redirect stdin, Path socketDirectory, List<Path> inputs,
+                  List<String> wrapper) {
         public Launch {
             Objects.requireNonNull(pluginName, "pluginName");
             command = List.copyOf(command);
@@ -69,16 +75,20 @@ public interface Runner {
             Objects.requireNonNull(stdin, "stdin");
             Objects.requireNonNull(socketDirectory, "socketDirectory");
             inputs = List.copyOf(inputs);
+            wrapper = List.copyOf(wrapper);
         }
 
         /** This launch with {@code command} and {@code environment} instead, for runners that wrap another. */
         public Launch with(List<String> command, Map<String, String> environment) {
-            return new Launch(pluginName, command, environment, workingDirectory, stdin, socketDirectory, inputs);
+            return new Launch(pluginName, command, environment, workingDirectory, stdin, socketDirectory, inputs,
+                    wrapper);
         }
 
-        /** A {@link ProcessBuilder} for this launch, as the local runner starts it. */
+        /** A {@link ProcessBuilder} for this launch (the wrapper, then the command), as the local runner starts it. */
         public ProcessBuilder processBuilder() {
-            ProcessBuilder builder = new ProcessBuilder(command);
+            List<String> all = new java.util.ArrayList<>(wrapper);
+            all.addAll(command);
+            ProcessBuilder builder = new ProcessBuilder(all);
             builder.environment().clear();
             builder.environment().putAll(environment);
             workingDirectory.ifPresent(dir -> builder.directory(dir.toFile()));

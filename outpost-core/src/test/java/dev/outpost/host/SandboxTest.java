@@ -111,7 +111,7 @@ class SandboxTest {
     @Test
     void theCommandMountsTmpBeforeTheUsersPathsAndSharesTheNetworkOnlyWhenAllowed(@TempDir Path dir) {
         Runner.Launch launch = new Runner.Launch("p", List.of("/usr/bin/plugin", "-x"), Map.of(), Optional.of(dir),
-                Redirect.INHERIT, dir.resolve("sockets"), List.of(Path.of("/usr/bin/plugin")));
+                Redirect.INHERIT, dir.resolve("sockets"), List.of(Path.of("/usr/bin/plugin")), List.of());
         List<String> closed = Bubblewrap.command(Path.of("/usr/bin/bwrap"),
                 Sandbox.builder().writable(dir.resolve("data")).build(), launch);
         assertThat(closed).startsWith("/usr/bin/bwrap", "--die-with-parent", "--new-session", "--unshare-all")
