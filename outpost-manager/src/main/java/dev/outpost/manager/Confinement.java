@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.host.Limits;
 import dev.outpost.host.Sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,8 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Turns a manifest's {@code "sandbox"} into the {@link Sandbox} its plugin runs in, checking every path
- * when the directory is read: a writable path must stay inside the plugin's folder, through {@code ..} and
+ * Turns a manifest's {@code "limits"} into {@link Limits} and its {@code "sandbox"} into the {@link Sandbox}
+ * its plugin runs in, checking them when the directory is read: limits within their ranges, and for paths: a writable path must stay inside the plugin's folder, through {@code ..} and
  * symbolic links alike, and every path must exist. A bad one fails that plugin alone, naming the key.
  */
 final class Confinement {
@@ -18,8 +19,40 @@ final class Confinement {
     private Confinement() {
     }
 
-    /** {@code source} with its sandbox, if it gets one; failed, with the reason, if its paths are bad. */
+    /**
+     * {@code source} with its sandbox and limits, if it gets them; failed, with the reason naming the key, if
+     * they are bad.
+     */
     static PluginSource apply(PluginSource source, boolean sandboxAll) {
+        Manifest.LimitsSpec limits = source.manifest().map(Manifest::limits).orElse(null);
+        if (limits != null) {
+            try {
+                source = source.limited(limits(limits));
+            } catch (IllegalArgumentException e) {
+                return source.failed(PluginDirectory.MANIFEST + ": limits: " + e.getMessage());
+            }
+        }
+        return sandboxed(source, sandboxAll);
+    }
+
+    private static Limits limits(Manifest.LimitsSpec spec) {
+        Limits.Builder limits = Limits.builder();
+        if (spec.memoryMB() != null) {
+            limits.memoryMB(spec.memoryMB());
+        }
+        if (spec.processes() != null) {
+            limits.processes(spec.processes());
+        }
+        if (spec.openFiles() != null) {
+            limits.openFiles(spec.openFiles());
+        }
+        if (spec.cpuPercent() != null) {
+            limits.cpuPercent(spec.cpuPercent());
+        }
+        return limits.build();
+    }
+
+    private static PluginSource sandboxed(PluginSource source, boolean sandboxAll) {
         Manifest.SandboxSpec spec = source.manifest().map(Manifest::sandbox).orElse(null);
         if (spec == null && !sandboxAll) {
             return source;

@@ -14,7 +14,7 @@ import java.util.Map;
  *   "id": "amazing", "name": "Amazing Plugin", "version": "0.1.0", "author": "Someone Amazing",
  *   "jar": "amazing-plugin.jar", "jvmOptions": ["-Xmx64m"],
  *   "sha256": "…", "protocolVersions": [1], "requires": ">=0.1.0 <1.0.0",
- *   "sandbox": {"network": false, "writable": ["data/"]}
+ *   "sandbox": {"network": false, "writable": ["data/"]}, "limits": {"memoryMB": 128, "cpuPercent": 50}
  * }
  * }</pre>
  *
@@ -32,11 +32,23 @@ import java.util.Map;
  * @param protocolVersions the application protocol versions it speaks
  * @param requires         the host versions it works with, e.g. {@code >=1.2.0 <2.0.0}
  * @param sandbox          how to confine it ({@code "sandbox": true} or an object), or null to run it unconfined
+ * @param limits           its resource limits, or null for none
  */
 public record Manifest(String id, String name, String version, String author, String description,
                        List<String> command, String jar, List<String> args, Map<String, String> env,
                        List<String> jvmOptions, String sha256, List<Integer> protocolVersions, String requires,
-                       SandboxSpec sandbox) {
+                       SandboxSpec sandbox, LimitsSpec limits) {
+
+    /**
+     * A manifest's {@code "limits"}, each optional (see {@link dev.outpost.host.Limits}).
+     *
+     * @param memoryMB   the most memory its processes may use together, in MiB
+     * @param processes  the most processes and threads at once
+     * @param openFiles  the most open files per process
+     * @param cpuPercent CPU time, in percent of one core
+     */
+    public record LimitsSpec(Long memoryMB, Integer processes, Integer openFiles, Integer cpuPercent) {
+    }
 
     /**
      * A manifest's {@code "sandbox"}: {@code true} for the defaults, or an object. Paths are relative to the
@@ -71,7 +83,7 @@ public record Manifest(String id, String name, String version, String author, St
 
     /** A manifest with identity fields only, as a plugin reports it about itself. */
     public static Manifest of(String id, String name, String version, String author) {
-        return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null);
+        return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This manifest with the blanks filled from {@code other} (e.g. what the plugin said about itself). */
@@ -82,6 +94,6 @@ public record Manifest(String id, String name, String version, String author, St
         return new Manifest(id, name != null ? name : other.name, version != null ? version : other.version,
                 author != null ? author : other.author,
                 description != null ? description : other.description, command, jar, args, env, jvmOptions,
-                sha256, protocolVersions, requires, sandbox);
+                sha256, protocolVersions, requires, sandbox, limits);
     }
 }
