@@ -142,9 +142,12 @@ final class PluginCgroup {
             + "if [ -n \"$files\" ]; then ulimit -n \"$files\" || exit 125; fi\n"
             + "exec \"$@\"\n";
 
+    /** The wrapper's {@code $0}, which starts its error messages. */
+    static final String WRAPPER_NAME = "outpost-limits";
+
     /** The command a plugin with {@code limits} starts through; {@code cgroup} null when none is needed. */
     static List<String> wrapper(PluginCgroup cgroup, Limits limits) {
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER, "outpost-limits",
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER, WRAPPER_NAME,
                 limits.openFiles().isPresent() ? Integer.toString(limits.openFiles().getAsInt()) : ""));
         if (cgroup != null) {
             cgroup.procsFiles().forEach(file -> command.add(file.toString()));

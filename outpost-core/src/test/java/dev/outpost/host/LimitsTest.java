@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outpost.fixtures.Hog;
 import dev.outpost.fixtures.HogPlugin;
+import dev.outpost.fixtures.Isolation;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
@@ -19,22 +20,12 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link Limits}: a cgroup per start, the open-files rlimit, the reason of a kill, and nothing left after. */
 @ExtendWith(LeakCheck.class)
 class LimitsTest {
-
-    /** Aborts where this user cannot make cgroups (CI without delegation), saying why. */
-    static void requireCgroups() {
-        try {
-            PluginCgroup.create("probe", Limits.builder().memoryMB(64).processes(10).cpuPercent(50).build()).remove();
-        } catch (PluginStartException e) {
-            Assumptions.abort(e.getMessage());
-        }
-    }
 
     /** The test JVM's command for {@code main}, with a heap larger than any limit here: the kernel must act. */
     private static List<String> bigHeap(Class<?> main) {
@@ -60,7 +51,7 @@ class LimitsTest {
 
     @Test
     void aPluginOverItsMemoryLimitIsKilledWithThatReasonAndItsCgroupGoes() throws Exception {
-        requireCgroups();
+        Isolation.requireCgroups();
         String name = "hog-" + UUID.randomUUID().toString().substring(0, 6);
         ClientConfig config = ClientConfig.builder().name(name).handshake(ProbePlugin.HANDSHAKE)
                 .command(bigHeap(HogPlugin.class)).plugin("hog", Hog.class)
@@ -91,8 +82,8 @@ class LimitsTest {
 
     @Test
     void limitsApplyInsideTheSandboxToo() throws Exception {
-        requireCgroups();
-        SandboxTest.requireBubblewrap();
+        Isolation.requireCgroups();
+        Isolation.requireBubblewrap();
         String name = "boxed-" + UUID.randomUUID().toString().substring(0, 6);
         Sandbox.Builder sandbox = Sandbox.builder();
         for (String entry : TestJvm.classpath().split(File.pathSeparator)) {

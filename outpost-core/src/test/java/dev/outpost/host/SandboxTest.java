@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.fixtures.ConfinedPlugin;
+import dev.outpost.fixtures.Isolation;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** A Java plugin confined by bubblewrap: what it can and cannot reach. */
 @ExtendWith(LeakCheck.class)
 class SandboxTest {
-
-    /** Aborts on a developer's machine without bubblewrap; CI installs it, and fails without it. */
-    static void requireBubblewrap() {
-        if (!Files.isExecutable(Path.of("/usr/bin/bwrap")) && System.getenv("CI") == null) {
-            Assumptions.abort("bubblewrap is not installed (Debian: apt-get install bubblewrap)");
-        }
-    }
 
     /** The test class path, which the sandboxed JVM must be allowed to read. */
     private static Sandbox.Builder withClassPath(Sandbox.Builder sandbox) {
@@ -45,7 +38,7 @@ class SandboxTest {
     @Test
     void aSandboxedPluginWritesOnlyWhereAllowedReachesNoPortAndSeesNoOtherProcess(@TempDir Path folder,
                                                                                  @TempDir Path outside) throws Exception {
-        requireBubblewrap();
+        Isolation.requireBubblewrap();
         Path data = Files.createDirectory(folder.resolve("data"));
         Path escape = outside.resolve("escaped");
         Path inFolder = folder.resolve("not-writable");
@@ -98,8 +91,8 @@ class SandboxTest {
     }
 
     @Test
-    void aWritablePathThatDoesNotExistFailsTheStartNamingIt(@TempDir Path folder) {
-        requireBubblewrap();
+    void aWritablePathThatDoesNotExistFailsTheStartNamingIt(@TempDir Path folder) throws Exception {
+        Isolation.requireBubblewrap();
         Path missing = folder.resolve("data");
         ClientConfig config = ClientConfig.builder().name("confined").handshake(ProbePlugin.HANDSHAKE)
                 .command("/bin/true").runner(Sandbox.builder().writable(missing).build())

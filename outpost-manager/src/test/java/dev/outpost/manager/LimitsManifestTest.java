@@ -3,36 +3,20 @@ package dev.outpost.manager;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.outpost.fixtures.Isolation;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.TestJvm;
-import dev.outpost.host.Limits;
-import dev.outpost.host.PluginClient;
-import dev.outpost.host.PluginStartException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code "limits"} in {@code plugin.json}: a plugin killed by its limit crashes with that reason and restarts. */
 @ExtendWith(LeakCheck.class)
 class LimitsManifestTest extends ManagerTestSupport {
-
-    /** Aborts where this user cannot make cgroups, saying why. */
-    private static void requireCgroups() {
-        try {
-            PluginClient.start(dev.outpost.host.ClientConfig.builder().name("cgroup-probe")
-                    .handshake(SensorPlugin.HANDSHAKE).command("/bin/false").plugin("sensor", Sensor.class)
-                    .limits(Limits.builder().memoryMB(64).build()).build()).close();
-        } catch (PluginStartException e) {
-            if (e.kind() == PluginStartException.Kind.RUNNER_UNAVAILABLE) {
-                Assumptions.abort(e.getMessage());
-            }
-        }
-    }
 
     /** The sensor's command with a heap above its memory limit, as JSON: the kernel must be the one to stop it. */
     private static String bigHeapCommand() {
@@ -44,7 +28,7 @@ class LimitsManifestTest extends ManagerTestSupport {
 
     @Test
     void aPluginOverItsMemoryLimitCrashesWithThatReasonAndIsRestartedWhileTheOthersRunOn() throws Exception {
-        requireCgroups();
+        Isolation.requireCgroups();
         PluginDirs.folder(dir, "hog", "{\"id\": \"hog\", \"command\": " + bigHeapCommand()
                 + ", \"limits\": {\"memoryMB\": 160}}");
         PluginDirs.folder(dir, "calm", "{\"id\": \"calm\", \"command\": " + PluginDirs.commandJson() + "}");
@@ -71,33 +55,23 @@ class LimitsManifestTest extends ManagerTestSupport {
 
     @Test
     void badLimitsFailOnlyTheirPluginNamingTheKey() throws Exception {
-        String sensor = PluginDirs.commandJson();
         Map<String, String> bad = Map.of(
                 "unknown", "{\"memoryMb\": 64}",
                 "negative", "{\"memoryMB\": -64}",
                 "absurd", "{\"processes\": 2000000000}",
                 "not-a-number", "{\"cpuPercent\": \"half\"}");
-        for (Map.Entry<String, String> plugin : bad.entrySet()) {
-            PluginDirs.folder(dir, plugin.getKey(), "{\"id\": \"" + plugin.getKey() + "\", \"command\": " + sensor
-                    + ", \"limits\": " + plugin.getValue() + "}");
-        }
-        PluginDirs.folder(dir, "fine", "{\"id\": \"fine\", \"command\": " + sensor + ", \"limits\": {\"openFiles\": 512}}");
+        PluginDirs.folders(dir, "limits", bad);
+        PluginDirs.folders(dir, "limits", Map.of("fine", "{\"openFiles\": 512}"));
         started(PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE).plugin("sensor", Sensor.class));
 
         events.await("fine", PluginState.RUNNING, 1);
-        assertThat(reason("unknown")).contains("field \"limits.memoryMb\"").contains("Unrecognized property");
-        assertThat(reason("negative")).isEqualTo("plugin.json: limits: \"memoryMB\" must be from 4 to 16777216, got -64");
-        assertThat(reason("absurd")).isEqualTo("plugin.json: limits: \"processes\" must be from 1 to 4194304, got "
+        assertThat(failedAtOnce("unknown")).contains("field \"limits.memoryMb\"").contains("Unrecognized property");
+        assertThat(failedAtOnce("negative")).isEqualTo("plugin.json: limits: \"memoryMB\" must be from 4 to 16777216, got -64");
+        assertThat(failedAtOnce("absurd")).isEqualTo("plugin.json: limits: \"processes\" must be from 1 to 4194304, got "
                 + "2000000000");
-        assertThat(reason("not-a-number")).contains("field \"limits.cpuPercent\"");
+        assertThat(failedAtOnce("not-a-number")).contains("field \"limits.cpuPercent\"");
         long pid = info("fine").pid().getAsLong();
         assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "limits")))
                 .containsPattern("Max open files +512 +512 ");
-    }
-
-    private String reason(String id) {
-        PluginEvent failed = events.await(id, PluginState.FAILED, 1);
-        assertThat(events.moves(id)).containsExactly("LOADING -> FAILED");
-        return failed.reason();
     }
 }

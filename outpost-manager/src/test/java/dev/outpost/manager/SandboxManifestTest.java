@@ -2,6 +2,7 @@ package dev.outpost.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.fixtures.Isolation;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.TestJvm;
 import java.io.File;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,11 +22,8 @@ class SandboxManifestTest extends ManagerTestSupport {
     @TempDir
     Path elsewhere;
 
-    private static void requireBubblewrap() {
-        if (!Files.isExecutable(Path.of("/usr/bin/bwrap")) && System.getenv("CI") == null) {
-            Assumptions.abort("bubblewrap is not installed (Debian: apt-get install bubblewrap)");
-        }
-    }
+    @TempDir
+    Path classData;
 
     /** The test class path as a JSON list, for "readable": the sandboxed JVM must read it. */
     private static String classPathJson() {
@@ -35,19 +32,19 @@ class SandboxManifestTest extends ManagerTestSupport {
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
+    /** With class data sharing, as by default: the sandboxed JVM reads its cache, and cannot write it. */
     private PluginManager.Builder builder() {
         return PluginManager.builder().directory(dir).handshake(SensorPlugin.HANDSHAKE).plugin("sensor", Sensor.class)
-                .noClassDataSharing();
+                .classDataSharing(classData);
     }
 
     @Test
     void aJarPluginRunsInItsSandboxAndBadSandboxSettingsFailOnlyTheirPlugin() throws Exception {
-        requireBubblewrap();
+        Isolation.requireBubblewrap();
         Path good = PluginDirs.folder(dir, "good", "{\"id\": \"good\", \"jar\": \"sensor.jar\", \"sandbox\": "
                 + "{\"writable\": [\"data/\"], \"readable\": " + classPathJson() + "}}");
         PluginDirs.jar(good, "sensor.jar");
         Files.createDirectory(good.resolve("data"));
-        String sensor = PluginDirs.commandJson();
         Map<String, String> bad = Map.of(
                 "unknown-key", "{\"netwrk\": true}",
                 "not-a-boolean", "\"yes\"",
@@ -55,10 +52,7 @@ class SandboxManifestTest extends ManagerTestSupport {
                 "symlink", "{\"writable\": [\"data\"]}",
                 "missing", "{\"writable\": [\"nowhere/\"]}",
                 "missing-readable", "{\"readable\": [\"/no/such/path\"]}");
-        for (Map.Entry<String, String> plugin : bad.entrySet()) {
-            PluginDirs.folder(dir, plugin.getKey(), "{\"id\": \"" + plugin.getKey() + "\", \"command\": " + sensor
-                    + ", \"sandbox\": " + plugin.getValue() + "}");
-        }
+        PluginDirs.folders(dir, "sandbox", bad);
         Files.createDirectory(dir.resolve("escape"));
         Files.createSymbolicLink(dir.resolve("symlink").resolve("data"), elsewhere);
         started(builder());
@@ -68,31 +62,25 @@ class SandboxManifestTest extends ManagerTestSupport {
         assertThat(running.read()).isEqualTo("reading from 1.0.0");
         assertThat(running.pid()).as("its pid in its own PID namespace, not the host's")
                 .isNotEqualTo(info("good").pid().getAsLong());
-        assertThat(reason("unknown-key")).contains("field \"sandbox.netwrk\"").contains("Unrecognized property");
-        assertThat(reason("not-a-boolean")).contains("field \"sandbox\"");
-        assertThat(reason("dot-dot")).isEqualTo("plugin.json: \"sandbox.writable\": \"../escape\" is outside the "
+        assertThat(failedAtOnce("unknown-key")).contains("field \"sandbox.netwrk\"").contains("Unrecognized property");
+        assertThat(failedAtOnce("not-a-boolean")).contains("field \"sandbox\"");
+        assertThat(failedAtOnce("dot-dot")).isEqualTo("plugin.json: \"sandbox.writable\": \"../escape\" is outside the "
                 + "plugin's folder " + dir.resolve("dot-dot"));
-        assertThat(reason("symlink")).startsWith("plugin.json: \"sandbox.writable\": \"data\" leads outside the "
+        assertThat(failedAtOnce("symlink")).startsWith("plugin.json: \"sandbox.writable\": \"data\" leads outside the "
                 + "plugin's folder " + dir.resolve("symlink") + " through a symbolic link");
-        assertThat(reason("missing")).startsWith("plugin.json: \"sandbox.writable\": \"nowhere/\" does not exist");
-        assertThat(reason("missing-readable")).startsWith("plugin.json: \"sandbox.readable\": \"/no/such/path\" "
+        assertThat(failedAtOnce("missing")).startsWith("plugin.json: \"sandbox.writable\": \"nowhere/\" does not exist");
+        assertThat(failedAtOnce("missing-readable")).startsWith("plugin.json: \"sandbox.readable\": \"/no/such/path\" "
                 + "does not exist");
         assertThat(info("good").state()).isEqualTo(PluginState.RUNNING);
     }
 
     @Test
     void sandboxAllConfinesPluginsWhoseManifestAsksForNothing() throws Exception {
-        requireBubblewrap();
+        Isolation.requireBubblewrap();
         PluginDirs.folder(dir, "plain", "{\"id\": \"plain\", \"command\": " + PluginDirs.commandJson() + "}");
         started(builder().sandboxAll(true));
         // The test class path is not readable in the default sandbox: the JVM cannot find its main class.
         PluginEvent failed = events.await("plain", PluginState.FAILED, 1);
         assertThat(failed.reason()).contains("its main class is not on its class path");
-    }
-
-    private String reason(String id) {
-        PluginEvent failed = events.await(id, PluginState.FAILED, 1);
-        assertThat(events.moves(id)).containsExactly("LOADING -> FAILED");
-        return failed.reason();
     }
 }
