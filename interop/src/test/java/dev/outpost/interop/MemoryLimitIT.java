@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.PluginUnavailableException;
+import dev.outpost.fixtures.Isolation;
 import dev.outpost.fixtures.LeakCheck;
-import dev.outpost.host.ClientConfig;
-import dev.outpost.host.Limits;
-import dev.outpost.host.PluginClient;
-import dev.outpost.host.PluginStartException;
 import dev.outpost.interop.soak.KvStore;
 import dev.outpost.manager.PluginEvent;
 import dev.outpost.manager.PluginManager;
@@ -23,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -41,14 +37,7 @@ class MemoryLimitIT {
     @BeforeAll
     static void buildPeers() throws Exception {
         Peers.build();
-        try {
-            PluginClient.start(ClientConfig.builder().name("cgroup-probe").handshake(HANDSHAKE).command("/bin/false")
-                    .plugin("kv", KvStore.plugin()).limits(Limits.builder().memoryMB(64).build()).build()).close();
-        } catch (PluginStartException e) {
-            if (e.kind() == PluginStartException.Kind.RUNNER_UNAVAILABLE) {
-                Assumptions.abort(e.getMessage()); // no cgroups for this user here
-            }
-        }
+        Isolation.requireCgroups();
     }
 
     private static List<Path> cgroupsOf(String id) throws Exception {

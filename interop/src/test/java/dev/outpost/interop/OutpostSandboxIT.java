@@ -2,6 +2,7 @@ package dev.outpost.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.fixtures.Isolation;
 import dev.outpost.fixtures.LeakCheck;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -12,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,9 +29,7 @@ class OutpostSandboxIT {
     @BeforeAll
     static void buildPeers() throws Exception {
         Peers.build();
-        if (!Files.isExecutable(Path.of("/usr/bin/bwrap")) && System.getenv("CI") == null) {
-            Assumptions.abort("bubblewrap is not installed (Debian: apt-get install bubblewrap)");
-        }
+        Isolation.requireBubblewrap();
     }
 
     private static Path executable(Path file, String text) throws Exception {
