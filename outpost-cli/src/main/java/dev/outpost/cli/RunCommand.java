@@ -68,6 +68,12 @@ final class RunCommand implements Callable<Integer> {
                     + " message fails its call alone.")
     int maxMessageMib;
 
+    @Option(names = "--sandbox", description = {"Run every plugin in a bubblewrap sandbox (Linux): the system's"
+            + " directories read-only, the plugin's folder read-only, a private /tmp, no network, no other process,"
+            + " writable only its socket directory and the paths its plugin.json lists under \"sandbox\"."
+            + " Without bubblewrap the plugins fail to start; none runs unconfined."})
+    boolean sandbox;
+
     @Override
     public Integer call() throws InterruptedException {
         if (maxMessageMib < 1 || maxMessageMib > 2048) {
@@ -84,7 +90,8 @@ final class RunCommand implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), caught -> stop.countDown());
         }
         PluginManager.Builder builder = PluginManager.builder().directory(directory).handshake(options.handshake())
-                .watch(true).magicCookieFromManifests(true).maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageMib * 1024L * 1024L));
+                .watch(true).magicCookieFromManifests(true).sandboxAll(sandbox)
+                .maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageMib * 1024L * 1024L));
         options.versions().forEach(version -> builder.plugin(version, HandshakeOptions.ANY_NAME, HandshakeOptions.ANY));
         PrometheusMeterRegistry registry = null;
         if (consoleAddress != null) {

@@ -57,6 +57,8 @@ public final class ClientConfig {
     private final boolean autoMtls;
     private final boolean multiplexBroker;
     private final Checksum checksum;
+    private final Runner runner;
+    private final Limits limits;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -91,6 +93,8 @@ public final class ClientConfig {
         this.autoMtls = builder.autoMtls;
         this.multiplexBroker = builder.multiplexBroker;
         this.checksum = builder.checksum;
+        this.runner = builder.runner;
+        this.limits = builder.limits;
     }
 
     public static Builder builder() {
@@ -243,6 +247,16 @@ public final class ClientConfig {
         return Optional.ofNullable(checksum);
     }
 
+    /** Where and how the plugin's process runs; {@link Runner#local()} by default. */
+    public Runner runner() {
+        return runner;
+    }
+
+    /** The resource limits of the plugin's processes, if any. */
+    public Optional<Limits> limits() {
+        return Optional.ofNullable(limits);
+    }
+
     /**
      * The expected digest of the plugin's executable (go-plugin's {@code SecureConfig}).
      *
@@ -313,6 +327,8 @@ public final class ClientConfig {
         private boolean autoMtls;
         private boolean multiplexBroker;
         private Checksum checksum;
+        private Runner runner = Runner.local();
+        private Limits limits;
 
         private Builder() {
         }
@@ -577,6 +593,25 @@ public final class ClientConfig {
          */
         public Builder checksum(String algorithm, byte[] expected) {
             this.checksum = new Checksum(algorithm, expected);
+            return this;
+        }
+
+        /**
+         * Where and how the plugin's process runs (default {@link Runner#local()}, a child process of this
+         * JVM): for instance a {@link Sandbox}. Only {@link PluginClient#start} uses it.
+         */
+        public Builder runner(Runner runner) {
+            this.runner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
+        /**
+         * Limits the memory, CPU, processes and open files of the plugin and all it starts, with any runner
+         * (see {@link Limits}); a start whose limits cannot be set up fails, saying why. Only
+         * {@link PluginClient#start} uses it.
+         */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

@@ -132,6 +132,24 @@ public final class JavaCommand {
         return jvmOptions;
     }
 
+    /** The jars or directories of its class path. */
+    List<Path> classPath() {
+        return classPath;
+    }
+
+    /** The JDK its {@code java} belongs to (the directory above its {@code bin}), following links. */
+    Path javaHome() {
+        try {
+            Path bin = java.toRealPath().getParent();
+            if (bin != null && bin.getParent() != null) {
+                return bin.getParent();
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: cannot resolve {}: {}", this, java, e.toString());
+        }
+        return Path.of(System.getProperty("java.home"));
+    }
+
     /** The jar's file name without {@code .jar}, or the main class's simple name. */
     String defaultName() {
         if (mainClass.isPresent()) {

@@ -114,7 +114,7 @@ public final class PluginClient implements AutoCloseable {
         this.plugins = config.versionedPlugins().get(handshake.appVersion());
         long pid = pid();
         this.exit = process != null
-                ? process.process().onExit().thenApply(p -> new PluginExit(p.exitValue(), pid))
+                ? process.process().onExit().thenApply(p -> process.exit(p.exitValue()))
                 : inProcess != null ? inProcess.server().onTermination().thenApply(v -> new PluginExit(0, pid))
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
@@ -160,7 +160,7 @@ public final class PluginClient implements AutoCloseable {
         }
         PluginOutput output = PluginOutput.of(config);
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        PluginProcess process = PluginProcess.launch(config, output, PluginOutput.stdoutLogger(config), identity);
+        PluginProcess process = PluginLaunch.launch(config, output, PluginOutput.stdoutLogger(config), identity);
         String line = process.awaitHandshake(config.startTimeout());
         HandshakeLine handshake;
         try {
@@ -169,6 +169,7 @@ public final class PluginClient implements AutoCloseable {
             throw process.failure("printed an invalid handshake: " + e.getMessage(), e,
                     StartFailures.ofInvalidHandshake(line));
         }
+        handshake = translated(process, handshake, line);
         HostSockets.goPluginSocket(handshake, config).ifPresent(process::guard);
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
@@ -340,6 +341,25 @@ public final class PluginClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * The handshake with the address where the host reaches the plugin, as its runner translates it: a
+     * plugin confined elsewhere may listen on an address that means something else on the host's side.
+     */
+    private static HandshakeLine translated(PluginProcess process, HandshakeLine handshake, String line) {
+        String address;
+        try {
+            address = process.launched().pluginToHost(handshake.network(), handshake.address());
+        } catch (IllegalArgumentException e) {
+            throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
+                    + ", where the host cannot reach it: " + e.getMessage(), e, Kind.INCOMPATIBLE);
+        }
+        if (address.equals(handshake.address())) {
+            return handshake;
+        }
+        return new HandshakeLine(handshake.coreVersion(), handshake.appVersion(), handshake.network(), address,
+                handshake.protocol(), handshake.serverCert(), handshake.multiplex());
+    }
+
     /** The first health check may take long (two cold JVMs, a TLS handshake), but never past the start timeout. */
     private static Duration startHealthTimeout(ClientConfig config) {
         return config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout() : START_HEALTH_TIMEOUT;
@@ -380,6 +400,14 @@ public final class PluginClient implements AutoCloseable {
     /** The process id of the plugin; this JVM's for a plugin served {@link #inProcess}. */
     public long pid() {
         return process != null ? process.pid() : reattached != null ? reattached.pid() : ProcessHandle.current().pid();
+    }
+
+    /**
+     * What the plugin's processes use together (memory, CPU time), while it runs with {@link
+     * ClientConfig#limits() limits} that give it a cgroup; empty otherwise.
+     */
+    public java.util.Optional<ResourceUsage> usage() {
+        return process != null ? process.usage() : java.util.Optional.empty();
     }
 
     /** Whether the plugin is served in this JVM ({@link #inProcess}) rather than by a process of its own. */
@@ -649,17 +677,19 @@ public final class PluginClient implements AutoCloseable {
     }
 
     private void openBrokerStream() {
+        Runner.Launched launched = process != null ? process.launched() : null;
         GRPCBrokerGrpc.newStub(channel).startStream(new ClientResponseObserver<ConnInfo, ConnInfo>() {
             private StreamObserver<ConnInfo> inbound;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<ConnInfo> requestStream) {
-                inbound = broker.attach(requestStream);
+                inbound = broker.attach(launched == null ? requestStream
+                        : BrokerAddresses.toPlugin(requestStream, launched));
             }
 
             @Override
             public void onNext(ConnInfo value) {
-                inbound.onNext(value);
+                inbound.onNext(launched == null ? value : BrokerAddresses.toHost(value, launched, name));
             }
 
             @Override

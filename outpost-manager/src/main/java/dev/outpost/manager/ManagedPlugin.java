@@ -97,7 +97,7 @@ final class ManagedPlugin {
                 generation == null ? OptionalLong.empty() : OptionalLong.of(generation.client.pid()),
                 generation == null ? Optional.empty() : Optional.of(generation.startedAt), restarts,
                 Optional.ofNullable(lastError), lastExitCode == null ? OptionalInt.empty() : OptionalInt.of(lastExitCode),
-                List.copyOf(stderrTail));
+                List.copyOf(stderrTail), generation == null ? Optional.empty() : generation.client.usage());
     }
 
     /** Its last state changes, oldest first, at most {@link #RECENT_EVENTS}. */
@@ -236,6 +236,8 @@ final class ManagedPlugin {
                 .env(current.env())
                 .stderr(this::rememberStderr);
         current.java().ifPresentOrElse(config::command, () -> config.command(current.command()));
+        current.sandbox().ifPresent(config::runner);
+        current.limits().ifPresent(config::limits);
         if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
             // Checked again at each launch: the file may have changed since the directory was read.
             String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());

@@ -51,6 +51,8 @@ final class ManagerSettings {
     /** How to ask a plugin for its manifest; null: not asked. */
     final ManifestReader manifestReader;
     final int parallelStarts;
+    /** Whether every plugin runs sandboxed, not only those whose manifest asks. */
+    final boolean sandboxAll;
     /** The listeners given to the builder; the manager adds and removes its own from a copy. */
     final List<PluginListener> listeners;
     final List<CallListener> callListeners;
@@ -87,6 +89,7 @@ final class ManagerSettings {
         this.manifestCookies = builder.manifestCookies;
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
+        this.sandboxAll = builder.sandboxAll;
         this.listeners = List.copyOf(builder.listeners);
         this.callListeners = List.copyOf(builder.callListeners);
     }

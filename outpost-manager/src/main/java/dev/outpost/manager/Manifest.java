@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +13,8 @@ import java.util.Map;
  * {
  *   "id": "amazing", "name": "Amazing Plugin", "version": "0.1.0", "author": "Someone Amazing",
  *   "jar": "amazing-plugin.jar", "jvmOptions": ["-Xmx64m"],
- *   "sha256": "…", "protocolVersions": [1], "requires": ">=0.1.0 <1.0.0"
+ *   "sha256": "…", "protocolVersions": [1], "requires": ">=0.1.0 <1.0.0",
+ *   "sandbox": {"network": false, "writable": ["data/"]}, "limits": {"memoryMB": 128, "cpuPercent": 50}
  * }
  * }</pre>
  *
@@ -36,12 +38,48 @@ import java.util.Map;
  *                         fails the plugin at once, unless it takes each plugin's cookie from its manifest
  * @param protocolVersions the application protocol versions it speaks
  * @param requires         the host versions it works with, e.g. {@code >=1.2.0 <2.0.0}
+ * @param sandbox          how to confine it ({@code "sandbox": true} or an object), or null to run it unconfined
+ * @param limits           its resource limits, or null for none
  */
 public record Manifest(String id, String name, String version, String author, String description,
                        List<String> command, String jar, String mainClass, List<String> classPath,
                        List<String> args, Map<String, String> env,
                        List<String> jvmOptions, String sha256, String magicCookie, List<Integer> protocolVersions,
-                       String requires) {
+                       String requires, SandboxSpec sandbox, LimitsSpec limits) {
+
+    /**
+     * A manifest's {@code "limits"}, each optional (see {@link dev.outpost.host.Limits}).
+     *
+     * @param memoryMB   the most memory its processes may use together, in MiB
+     * @param processes  the most processes and threads at once
+     * @param openFiles  the most open files per process
+     * @param cpuPercent CPU time, in percent of one core
+     */
+    public record LimitsSpec(Long memoryMB, Integer processes, Integer openFiles, Integer cpuPercent) {
+    }
+
+    /**
+     * A manifest's {@code "sandbox"}: {@code true} for the defaults, or an object. Paths are relative to the
+     * plugin's folder; writable ones must stay inside it, readable ones may be anywhere; all must exist.
+     *
+     * @param network  whether the plugin may use the host's network; false by default
+     * @param writable paths inside the folder the plugin may write
+     * @param readable further paths it may read
+     */
+    public record SandboxSpec(boolean network, List<String> writable, List<String> readable) {
+
+        @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+        public SandboxSpec {
+            writable = writable == null ? List.of() : List.copyOf(writable);
+            readable = readable == null ? List.of() : List.copyOf(readable);
+        }
+
+        /** {@code "sandbox": true} (the defaults) or {@code false} (none, as without the field). */
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static SandboxSpec of(boolean enabled) {
+            return enabled ? new SandboxSpec(false, List.of(), List.of()) : null;
+        }
+    }
 
     public Manifest {
         command = command == null ? List.of() : List.copyOf(command);
@@ -55,7 +93,7 @@ public record Manifest(String id, String name, String version, String author, St
     /** A manifest with identity fields only, as a plugin reports it about itself. */
     public static Manifest of(String id, String name, String version, String author) {
         return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null, null);
     }
 
     /** This manifest with the blanks filled from {@code other} (e.g. what the plugin said about itself). */
@@ -66,6 +104,6 @@ public record Manifest(String id, String name, String version, String author, St
         return new Manifest(id, name != null ? name : other.name, version != null ? version : other.version,
                 author != null ? author : other.author,
                 description != null ? description : other.description, command, jar, mainClass, classPath, args, env,
-                jvmOptions, sha256, magicCookie, protocolVersions, requires);
+                jvmOptions, sha256, magicCookie, protocolVersions, requires, sandbox, limits);
     }
 }

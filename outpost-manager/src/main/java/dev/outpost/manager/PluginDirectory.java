@@ -63,11 +63,13 @@ final class PluginDirectory {
     private final Path classDataCache;
     private final Path unpackCache;
     private final boolean manifestCookies;
+    private final boolean sandboxAll;
     /** Entries reported as skipped, with the reason given: each is reported once. */
     private final Map<Path, String> skipped = new ConcurrentHashMap<>();
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
-                    List<String> defaultJvmOptions, Path classDataCache, Path unpackCache, boolean manifestCookies) {
+                    List<String> defaultJvmOptions, Path classDataCache, Path unpackCache, boolean manifestCookies,
+                    boolean sandboxAll) {
         // Absolute: plugins are launched with their own folder as working directory.
         this.directory = directory.toAbsolutePath().normalize();
         this.handshake = handshake;
@@ -77,6 +79,7 @@ final class PluginDirectory {
         this.classDataCache = classDataCache;
         this.unpackCache = unpackCache;
         this.manifestCookies = manifestCookies;
+        this.sandboxAll = sandboxAll;
     }
 
     Path directory() {
@@ -300,7 +303,7 @@ final class PluginDirectory {
     /** Checks what a manifest promises against this host and the files. */
     PluginSource checked(PluginSource source) {
         if (source.manifest().isEmpty()) {
-            return source;
+            return Confinement.apply(source, sandboxAll);
         }
         Manifest manifest = source.manifest().get();
         if (!manifest.protocolVersions().isEmpty()
@@ -341,7 +344,7 @@ final class PluginDirectory {
                 return source.failed(problem);
             }
         }
-        return source;
+        return Confinement.apply(source, sandboxAll);
     }
 
     /** Null when {@code file} has the SHA-256 {@code expected}, else what is wrong. */

@@ -79,7 +79,7 @@ public final class PluginManager implements AutoCloseable {
         this.settings = settings;
         this.directory = new PluginDirectory(settings.directory, settings.handshake, settings.protocolVersions(),
                 settings.hostVersion, settings.jvmOptions, settings.classDataCache,
-                settings.unpackDirectory, settings.manifestCookies);
+                settings.unpackDirectory, settings.manifestCookies, settings.sandboxAll);
         this.sync = new DirectorySync(this, directory, plugins);
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
@@ -463,6 +463,7 @@ public final class PluginManager implements AutoCloseable {
         boolean manifestCookies;
         ManifestReader manifestReader;
         int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
+        boolean sandboxAll;
         final List<PluginListener> listeners = new ArrayList<>();
         final List<CallListener> callListeners = new ArrayList<>();
 
@@ -653,6 +654,16 @@ public final class PluginManager implements AutoCloseable {
         }
 
         /** How many plugins may be starting at the same time; default the number of cores, at least 2. */
+        /**
+         * Runs every plugin in a {@link dev.outpost.host.Sandbox} (default false: only those whose
+         * {@code plugin.json} asks for one). A plugin's own {@code "sandbox"} settings still apply; one
+         * without them gets the defaults: no network, nothing writable but its socket directory.
+         */
+        public Builder sandboxAll(boolean sandboxAll) {
+            this.sandboxAll = sandboxAll;
+            return this;
+        }
+
         public Builder parallelStarts(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("parallelStarts must be at least 1");

@@ -1,6 +1,8 @@
 package dev.outpost.manager;
 
 import dev.outpost.host.JavaCommand;
+import dev.outpost.host.Limits;
+import dev.outpost.host.Sandbox;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +22,20 @@ import java.util.Optional;
  * @param checked     the file whose checksum the manifest gives, if it gives one
  * @param error       why it cannot run, if it cannot
  * @param fingerprint what changes when the plugin's files change
+ * @param sandbox     how to confine it, when it runs sandboxed
+ * @param limits      its resource limits, if it has any
  */
 record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
                     Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
-                    String fingerprint) {
+                    String fingerprint, Optional<Sandbox> sandbox, Optional<Limits> limits) {
+
+    /** An entry that runs unconfined until {@link #sandboxed} says otherwise. */
+    PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
+                 Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked,
+                 Optional<String> error, String fingerprint) {
+        this(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint, Optional.empty(),
+                Optional.empty());
+    }
 
     /** The kinds of directory entries that are plugins. */
     enum Kind {
@@ -46,11 +58,22 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
     }
 
     PluginSource renamed(String newId) {
-        return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint);
+        return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                sandbox, limits);
     }
 
     PluginSource failed(String reason) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, Optional.of(reason),
-                fingerprint);
+                fingerprint, sandbox, limits);
+    }
+
+    PluginSource sandboxed(Sandbox confinement) {
+        return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                Optional.of(confinement), limits);
+    }
+
+    PluginSource limited(Limits resources) {
+        return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                sandbox, Optional.of(resources));
     }
 }
