@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
@@ -57,6 +58,7 @@ public final class ClientConfig {
     private final boolean autoMtls;
     private final boolean multiplexBroker;
     private final Checksum checksum;
+    private final CallTracing tracing;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -91,6 +93,7 @@ public final class ClientConfig {
         this.autoMtls = builder.autoMtls;
         this.multiplexBroker = builder.multiplexBroker;
         this.checksum = builder.checksum;
+        this.tracing = builder.tracing != null ? builder.tracing : CallTracing.global();
     }
 
     public static Builder builder() {
@@ -238,6 +241,11 @@ public final class ClientConfig {
         return multiplexBroker;
     }
 
+    /** How the calls to and from the plugin are traced. */
+    CallTracing tracing() {
+        return tracing;
+    }
+
     /** The checksum the executable must have before it is launched, if one was set. */
     public Optional<Checksum> checksum() {
         return Optional.ofNullable(checksum);
@@ -313,6 +321,7 @@ public final class ClientConfig {
         private boolean autoMtls;
         private boolean multiplexBroker;
         private Checksum checksum;
+        private CallTracing tracing;
 
         private Builder() {
         }
@@ -577,6 +586,18 @@ public final class ClientConfig {
          */
         public Builder checksum(String algorithm, byte[] expected) {
             this.checksum = new Checksum(algorithm, expected);
+            return this;
+        }
+
+        /**
+         * Traces the calls to the plugin and the plugin's callbacks with {@code openTelemetry}: each call
+         * sends its W3C trace context ({@code traceparent}, {@code tracestate}) in its metadata and gets a
+         * client span, each callback continues the plugin's trace in a server span. By default the calls
+         * are traced with {@code GlobalOpenTelemetry} whenever one is set, and not at all when the
+         * OpenTelemetry API is not on the class path; {@code OpenTelemetry.noop()} turns tracing off.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.tracing = CallTracing.of(Objects.requireNonNull(openTelemetry, "openTelemetry"));
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.host.ClientConfig;
@@ -7,6 +8,7 @@ import dev.outpost.wire.HandshakeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +52,8 @@ final class ManagerSettings {
     /** The listeners given to the builder; the manager adds and removes its own from a copy. */
     final List<PluginListener> listeners;
     final List<CallListener> callListeners;
+    /** The {@code OpenTelemetry} given to the builder, or null for the global one. */
+    final Object openTelemetry;
 
     /**
      * @throws NullPointerException     without a directory or a handshake
@@ -81,8 +85,23 @@ final class ManagerSettings {
         this.classDataCache = builder.classDataCache;
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
-        this.listeners = List.copyOf(builder.listeners);
+        this.openTelemetry = builder.openTelemetry;
+        this.listeners = withSpans(builder.listeners, openTelemetry);
         this.callListeners = List.copyOf(builder.callListeners);
+    }
+
+    /**
+     * {@code listeners} and, first, the one that makes spans of the plugins' lives when tracing can be on:
+     * PluginSpans names OpenTelemetry's types, so it is reached only when they are on the class path.
+     */
+    private static List<PluginListener> withSpans(List<PluginListener> listeners, Object openTelemetry) {
+        if (!CallTracing.available() || openTelemetry != null && !CallTracing.of(openTelemetry).enabled()) {
+            return List.copyOf(listeners);
+        }
+        List<PluginListener> all = new ArrayList<>(listeners.size() + 1);
+        all.add(PluginSpans.of(openTelemetry));
+        all.addAll(listeners);
+        return List.copyOf(all);
     }
 
     /** The application protocol versions this host speaks: those it has plugin types for. */
@@ -108,6 +127,10 @@ final class ManagerSettings {
                 .startTimeout(startTimeout)
                 .callTimeout(callTimeout)
                 .maxMessageSize(maxMessageSize(id));
+        if (openTelemetry != null) {
+            // Only set when the API is on the class path: the cast is resolved only here.
+            builder.openTelemetry((io.opentelemetry.api.OpenTelemetry) openTelemetry);
+        }
         types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
         return builder;
     }
