@@ -45,6 +45,8 @@ final class OtelCalls implements ClientInterceptor, ServerInterceptor {
     /** The instrumentation scope of Outpost's spans. */
     static final String SCOPE = "dev.outpost";
 
+    static final String TRACEPARENT = "traceparent";
+
     static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
     static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
     static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
@@ -58,8 +60,26 @@ final class OtelCalls implements ClientInterceptor, ServerInterceptor {
     private static final TextMapSetter<Metadata> SETTER = (headers, key, value) -> {
         Metadata.Key<String> name = Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER);
         headers.removeAll(name);
-        headers.put(name, value);
+        headers.put(name, key.equals(TRACEPARENT) ? levelOneFlags(value) : value);
     };
+
+    /**
+     * {@code traceparent} with only the sampled flag of its trace flags. OpenTelemetry's Java SDK sets
+     * Trace Context Level 2's random flag too ({@code -03}); OpenTelemetry Go (until its releases of
+     * 2026) ignores a version-00 {@code traceparent} whose flags are over 2, so a Go plugin instrumented
+     * with otelgrpc would start a trace of its own. Level 1 tells a sender to clear the flags it does not know.
+     */
+    static String levelOneFlags(String traceparent) {
+        // 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>
+        if (traceparent.length() != 55 || !traceparent.startsWith("00-")) {
+            return traceparent;
+        }
+        int flags = Character.digit(traceparent.charAt(54), 16);
+        if (flags < 0 || traceparent.charAt(53) == '0' && flags <= 1) {
+            return traceparent;
+        }
+        return traceparent.substring(0, 53) + ((flags & 1) == 1 ? "01" : "00");
+    }
 
     private static final TextMapGetter<Metadata> GETTER = new TextMapGetter<>() {
         @Override
