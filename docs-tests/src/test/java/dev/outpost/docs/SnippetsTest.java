@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p><b>How a block is compiled.</b> All blocks are compiled together in one run of {@link JavaCompiler},
  * against this module's test class path (Outpost's modules, the Iglu example, the interop module's KV
- * plugin, JUnit, AssertJ, Micrometer), each block as a source file of its own in a package of its own
+ * plugin, JUnit, AssertJ, Micrometer, the OpenTelemetry API), each block as a source file of its own in a package of its own
  * ({@code snippets.<file>_<line>}). Its first line of code (blank lines, comments and annotations skipped)
  * says what it is:
  * <ul>
