@@ -8,7 +8,6 @@ import dev.outpost.wire.HandshakeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,6 +53,8 @@ final class ManagerSettings {
     final List<CallListener> callListeners;
     /** The {@code OpenTelemetry} given to the builder, or null for the global one. */
     final Object openTelemetry;
+    /** Makes spans of the plugins' starts, crashes and restarts; null when tracing is off. */
+    final PluginListener spans;
 
     /**
      * @throws NullPointerException     without a directory or a handshake
@@ -86,22 +87,20 @@ final class ManagerSettings {
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
         this.openTelemetry = builder.openTelemetry;
-        this.listeners = withSpans(builder.listeners, openTelemetry);
+        this.spans = spans(openTelemetry);
+        this.listeners = List.copyOf(builder.listeners);
         this.callListeners = List.copyOf(builder.callListeners);
     }
 
     /**
-     * {@code listeners} and, first, the one that makes spans of the plugins' lives when tracing can be on:
-     * PluginSpans names OpenTelemetry's types, so it is reached only when they are on the class path.
+     * The listener that makes spans of the plugins' lives, or null when tracing is off: PluginSpans names
+     * OpenTelemetry's types, so it is reached only when they are on the class path.
      */
-    private static List<PluginListener> withSpans(List<PluginListener> listeners, Object openTelemetry) {
+    private static PluginListener spans(Object openTelemetry) {
         if (!CallTracing.available() || openTelemetry != null && !CallTracing.of(openTelemetry).enabled()) {
-            return List.copyOf(listeners);
+            return null;
         }
-        List<PluginListener> all = new ArrayList<>(listeners.size() + 1);
-        all.add(PluginSpans.of(openTelemetry));
-        all.addAll(listeners);
-        return List.copyOf(all);
+        return PluginSpans.of(openTelemetry);
     }
 
     /** The application protocol versions this host speaks: those it has plugin types for. */

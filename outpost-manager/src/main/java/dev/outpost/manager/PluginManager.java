@@ -83,6 +83,9 @@ public final class PluginManager implements AutoCloseable {
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
+        if (settings.spans != null) {
+            listeners.add(settings.spans); // first: a span ends before the application hears of its event
+        }
         listeners.addAll(settings.listeners);
         this.launcher = new Launcher(settings.parallelStarts);
     }
