@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p><b>How a block is compiled.</b> All blocks are compiled together in one run of {@link JavaCompiler},
  * against this module's test class path (Outpost's modules, the console, the Iglu example, the interop
- * module's KV plugin, JUnit, AssertJ, Micrometer and its Prometheus registry), each block as a source file
- * of its own in a package of its own ({@code snippets.<file>_<line>}). Its first line of code (blank lines,
- * comments and annotations skipped) says what it is:
+ * module's KV plugin, JUnit, AssertJ, Micrometer and its Prometheus registry, the OpenTelemetry API), each
+ * block as a source file of its own in a package of its own ({@code snippets.<file>_<line>}). Its first
+ * line of code (blank lines, comments and annotations skipped) says what it is:
  * <ul>
  *   <li>{@code package}, {@code import} or a type declaration ({@code class}, {@code interface},
  *       {@code record}, {@code enum}, with any modifiers) at the start of the line: a <em>compilation

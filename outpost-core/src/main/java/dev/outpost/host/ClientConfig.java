@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
@@ -59,6 +60,7 @@ public final class ClientConfig {
     private final Checksum checksum;
     private final Runner runner;
     private final Limits limits;
+    private final CallTracing tracing;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -95,6 +97,7 @@ public final class ClientConfig {
         this.checksum = builder.checksum;
         this.runner = builder.runner;
         this.limits = builder.limits;
+        this.tracing = builder.tracing != null ? builder.tracing : CallTracing.global();
     }
 
     public static Builder builder() {
@@ -242,6 +245,11 @@ public final class ClientConfig {
         return multiplexBroker;
     }
 
+    /** How the calls to and from the plugin are traced. */
+    CallTracing tracing() {
+        return tracing;
+    }
+
     /** The checksum the executable must have before it is launched, if one was set. */
     public Optional<Checksum> checksum() {
         return Optional.ofNullable(checksum);
@@ -329,6 +337,7 @@ public final class ClientConfig {
         private Checksum checksum;
         private Runner runner = Runner.local();
         private Limits limits;
+        private CallTracing tracing;
 
         private Builder() {
         }
@@ -612,6 +621,18 @@ public final class ClientConfig {
          */
         public Builder limits(Limits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Traces the calls to the plugin and the plugin's callbacks with {@code openTelemetry}: each call
+         * sends its W3C trace context ({@code traceparent}, {@code tracestate}) in its metadata and gets a
+         * client span, each callback continues the plugin's trace in a server span. By default the calls
+         * are traced with {@code GlobalOpenTelemetry} whenever one is set, and not at all when the
+         * OpenTelemetry API is not on the class path; {@code OpenTelemetry.noop()} turns tracing off.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.tracing = CallTracing.of(Objects.requireNonNull(openTelemetry, "openTelemetry"));
             return this;
         }
 

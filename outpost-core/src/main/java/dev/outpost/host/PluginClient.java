@@ -84,6 +84,8 @@ public final class PluginClient implements AutoCloseable {
     private final HandshakeLine handshake;
     private final Map<String, GrpcClientPlugin<?>> plugins;
     private final ManagedChannel channel;
+    /** {@link #channel}, traced: what plugins' clients are built on (the plumbing's calls are not traced). */
+    private final Channel traced;
     private final GrpcBroker broker;
     /** The one connection of a multiplexed plugin, else null. */
     private final Multiplexer mux;
@@ -133,14 +135,15 @@ public final class PluginClient implements AutoCloseable {
             this.channel = mux.channel("plugin '" + name + "'", YamuxDialAddress.Gate.OPEN, tls,
                     config.maxMessageSize(), interceptors);
             this.broker = GrpcBroker.multiplexed(name, mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
-                    config.maxMessageSize());
+                    config.maxMessageSize(), config.tracing());
         } else {
             this.mux = null;
             this.channel = Transport.channel(address, tls, config.maxMessageSize(), interceptors);
             UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
             this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
-                    GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize());
+                    GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(), config.tracing());
         }
+        this.traced = config.tracing().intercept(channel);
         openBrokerStream();
         this.stdio = StdioStream.open(channel, name, output, config);
     }
@@ -458,7 +461,7 @@ public final class PluginClient implements AutoCloseable {
             throw new IllegalArgumentException("plugin '" + name + "': unknown plugin type \"" + pluginName
                     + "\" for protocol version " + handshake.appVersion() + " (known: " + plugins.keySet() + ")");
         }
-        Object client = plugin.client(channel, broker);
+        Object client = plugin.client(traced, broker);
         if (!type.isInstance(client)) {
             throw new ClassCastException("plugin '" + name + "': plugin type \"" + pluginName + "\" gives a "
                     + (client == null ? "null" : client.getClass().getName()) + ", not a " + type.getName());
@@ -466,9 +469,9 @@ public final class PluginClient implements AutoCloseable {
         return type.cast(client);
     }
 
-    /** The connection to the plugin, for clients built by hand. */
+    /** The connection to the plugin, for clients built by hand; its calls are traced as dispensed clients' are. */
     public Channel channel() {
-        return channel;
+        return traced;
     }
 
     /** The broker for callbacks between host and plugin. */

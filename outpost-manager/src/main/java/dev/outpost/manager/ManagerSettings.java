@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.host.ClientConfig;
@@ -56,6 +57,10 @@ final class ManagerSettings {
     /** The listeners given to the builder; the manager adds and removes its own from a copy. */
     final List<PluginListener> listeners;
     final List<CallListener> callListeners;
+    /** The {@code OpenTelemetry} given to the builder, or null for the global one. */
+    final Object openTelemetry;
+    /** Makes spans of the plugins' starts, crashes and restarts; null when tracing is off. */
+    final PluginListener spans;
 
     /**
      * @throws NullPointerException     without a directory or a handshake
@@ -90,8 +95,21 @@ final class ManagerSettings {
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
         this.sandboxAll = builder.sandboxAll;
+        this.openTelemetry = builder.openTelemetry;
+        this.spans = spans(openTelemetry);
         this.listeners = List.copyOf(builder.listeners);
         this.callListeners = List.copyOf(builder.callListeners);
+    }
+
+    /**
+     * The listener that makes spans of the plugins' lives, or null when tracing is off: PluginSpans names
+     * OpenTelemetry's types, so it is reached only when they are on the class path.
+     */
+    private static PluginListener spans(Object openTelemetry) {
+        if (!CallTracing.available() || openTelemetry != null && !CallTracing.of(openTelemetry).enabled()) {
+            return null;
+        }
+        return PluginSpans.of(openTelemetry);
     }
 
     /** The application protocol versions this host speaks: those it has plugin types for. */
@@ -124,6 +142,10 @@ final class ManagerSettings {
                 .startTimeout(startTimeout)
                 .callTimeout(callTimeout)
                 .maxMessageSize(maxMessageSize(id));
+        if (openTelemetry != null) {
+            // Only set when the API is on the class path: the cast is resolved only here.
+            builder.openTelemetry((io.opentelemetry.api.OpenTelemetry) openTelemetry);
+        }
         types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
         return builder;
     }

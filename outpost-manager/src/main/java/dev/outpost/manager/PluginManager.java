@@ -84,6 +84,9 @@ public final class PluginManager implements AutoCloseable {
         this.events = Executors.newSingleThreadExecutor(Transport.daemonThreads("outpost-manager-events"));
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
+        if (settings.spans != null) {
+            listeners.add(settings.spans); // first: a span ends before the application hears of its event
+        }
         listeners.addAll(settings.listeners);
         this.launcher = new Launcher(settings.parallelStarts);
     }
@@ -466,6 +469,8 @@ public final class PluginManager implements AutoCloseable {
         boolean sandboxAll;
         final List<PluginListener> listeners = new ArrayList<>();
         final List<CallListener> callListeners = new ArrayList<>();
+        /** An {@code OpenTelemetry}, typed so that the builder loads without the API; null: the global one. */
+        Object openTelemetry;
 
         private Builder() {
         }
@@ -680,6 +685,18 @@ public final class PluginManager implements AutoCloseable {
 
         public Builder listener(PluginListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Traces with {@code openTelemetry}: the calls to the plugins and their callbacks (as {@link
+         * ClientConfig.Builder#openTelemetry}), and each plugin's starts, crashes, restarts and reloads as
+         * spans {@code outpost.plugin.start}, {@code .crash}, {@code .restart} and {@code .reload}. By default
+         * {@code GlobalOpenTelemetry} whenever one is set, nothing when the OpenTelemetry API is not on the
+         * class path; {@code OpenTelemetry.noop()} turns tracing off.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
             return this;
         }
 
