@@ -29,15 +29,18 @@ class GenerateProjectIT {
     private static Path userRepository;
     private static NestedMaven maven;
     private static Path repository;
+    private static Path logs;
 
     @TempDir
     static Path work;
 
     @BeforeAll
-    static void repository() {
+    static void populateRepository() throws IOException {
         root = Path.of(property("outpost.root")).toAbsolutePath().normalize();
         version = property("outpost.version");
         userRepository = Path.of(property("outpost.maven.repository"));
+        // Under target/, not the temporary directory: kept after a failure, for its whole output.
+        logs = Files.createDirectories(Path.of(property("outpost.it.logs")));
         repository = new ReactorRepository(root, version, work.resolve("repository"))
                 .populate(Path.of(property("outpost.archetype.jar")));
         maven = new NestedMaven(Path.of(property("outpost.maven.home")), repository, userRepository,
@@ -49,7 +52,7 @@ class GenerateProjectIT {
         Map<String, Long> userOutpostBefore = outpostFiles(userRepository);
         Path projects = Files.createDirectories(work.resolve("projects"));
 
-        NestedMaven.Run generate = maven.run(projects, work.resolve("generate.log"),
+        NestedMaven.Run generate = maven.run(projects, logs.resolve("generate.log"),
                 "org.apache.maven.plugins:maven-archetype-plugin:" + property("outpost.archetype.plugin.version")
                         + ":generate",
                 "-DarchetypeGroupId=dev.outpost", "-DarchetypeArtifactId=outpost-plugin-archetype",
@@ -62,7 +65,7 @@ class GenerateProjectIT {
         assertThat(project.resolve("weather-api/src/main/java/com/example/weather/GreeterPlugins.java"))
                 .content().contains("HandshakeConfig.of(1, \"WEATHER_PLUGIN\", \"weather\")");
 
-        NestedMaven.Run verify = maven.run(project, work.resolve("verify.log"), "verify");
+        NestedMaven.Run verify = maven.run(project, logs.resolve("verify.log"), "verify");
         assertThat(verify.exitCode()).as("mvn verify of the generated project; its output:\n%s", verify.tail())
                 .isZero();
 
