@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
 final class OrphanGuard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrphanGuard.class);
+
+    /** How long {@link #close} waits for the guard to exit; told to stop, it exits at once. */
+    private static final long EXIT_WAIT_MS = 2_000;
 
     /*
      * $1 is the marker, VARIABLE=value; $2 the plugin's socket directory; $3 the plugin's pid. Lines
@@ -108,7 +112,10 @@ final class OrphanGuard implements AutoCloseable {
         tell("cgroup " + dir);
     }
 
-    /** The host stops the plugin itself: the guard goes, without killing or removing anything. */
+    /**
+     * The host stops the plugin itself: the guard goes, without killing or removing anything. Returns once
+     * the guard's process has exited (it does at once), so that a stopped plugin leaves no process behind.
+     */
     @Override
     public synchronized void close() {
         tell("stop");
@@ -116,6 +123,15 @@ final class OrphanGuard implements AutoCloseable {
             guard.getOutputStream().close();
         } catch (IOException e) {
             guard.destroyForcibly();
+        }
+        try {
+            if (!guard.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.debug("the orphan guard did not exit within {} ms; killing it", EXIT_WAIT_MS);
+                guard.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            guard.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
