@@ -6,7 +6,7 @@
 #
 #   bash interop/peers/build.sh OUT_DIR
 #
-# Produces: OUT_DIR/go-kv-plugin, OUT_DIR/go-kv-host, OUT_DIR/python/ (generated modules), the
+# Produces: OUT_DIR/go-kv-plugin, OUT_DIR/go-kv-host, OUT_DIR/go-traced-plugin, OUT_DIR/python/ (generated modules), the
 # launcher OUT_DIR/python-kv-plugin, and OUT_DIR/go18-kv-host, OUT_DIR/go18-kv-plugin (from the
 # go-plugin v1.8 tree at <repository>/../shared/go-plugin-v1.8, or $GO_PLUGIN_V18_DIR).
 #
@@ -64,6 +64,7 @@ go_src_check google.golang.org/grpc golang-google-grpc-dev
 go_src_check github.com/golang/protobuf/proto golang-github-golang-protobuf-1-3-dev
 go_src_check golang.org/x/net/context golang-golang-x-net-dev
 go_src_check google.golang.org/genproto/googleapis/rpc/status golang-google-genproto-dev
+go_src_check go.opentelemetry.io/otel golang-opentelemetry-otel-dev
 if [[ $missing -ne 0 ]]; then
   echo "build.sh: install the packages above (apt-get install ...) and run again" >&2
   exit 2
@@ -110,11 +111,13 @@ protoc -I "$PROTO_DIR" -I "$PY_SRC_DIR" -I /usr/include \
 # bench.go with go18-kv-host.
 SRC_COPY_DIR="$OUT_DIR/src"
 rm -rf "$SRC_COPY_DIR"
-mkdir -p "$SRC_COPY_DIR/go-kv-plugin" "$SRC_COPY_DIR/go-kv-host"
+mkdir -p "$SRC_COPY_DIR/go-kv-plugin" "$SRC_COPY_DIR/go-kv-host" "$SRC_COPY_DIR/go-traced-plugin"
 cp "$PEERS_DIR/go/kv-plugin/main.go" "$SRC_COPY_DIR/go-kv-plugin/"
+cp "$PEERS_DIR/go/traced-plugin/main.go" "$SRC_COPY_DIR/go-traced-plugin/"
 cp "$PEERS_DIR/go/kv-host/main.go" "$PEERS_DIR/go-shared/bench.go" "$SRC_COPY_DIR/go-kv-host/"
 (cd "$SRC_COPY_DIR/go-kv-plugin" && go build -o "$OUT_DIR/go-kv-plugin" .)
 (cd "$SRC_COPY_DIR/go-kv-host" && go build -o "$OUT_DIR/go-kv-host" .)
+(cd "$SRC_COPY_DIR/go-traced-plugin" && go build -o "$OUT_DIR/go-traced-plugin" .)
 
 # Python launcher: exec, so that the host's child *is* the Python process.
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; } # single-quote for sh
@@ -129,7 +132,7 @@ launcher_tmp="$(mktemp "$OUT_DIR/.python-kv-plugin.XXXXXX")"
 chmod 0755 "$launcher_tmp"
 mv -f "$launcher_tmp" "$OUT_DIR/python-kv-plugin"
 
-echo "build.sh: built go-kv-plugin, go-kv-host, python-kv-plugin and python/ in $OUT_DIR"
+echo "build.sh: built go-kv-plugin, go-kv-host, go-traced-plugin, python-kv-plugin and python/ in $OUT_DIR"
 
 # go-plugin v1.8.0 peers: exit status 3 (passed on) when the v1.8 tree is missing.
 v18_status=0

@@ -9,6 +9,8 @@
 // Environment contracts (the same in go18-kv-plugin and the Java KV plugin):
 //   - KV_CRASH_ON=<key>: a Get of that key exits the process with status 2 mid-call;
 //   - KV_HANG_ON=<key>:  a Get of that key blocks until the call is cancelled; other calls go on;
+//   - KV_HOG_ON=<key>:   a Get of that key takes 200 MiB, touched, and keeps it (this plugin only:
+//     for memory limits, which a Go plugin's small footprint shows best);
 //   - KV_PRINT=1:        each Put writes "kv-print stdout: put key=<key> bytes=<n>" to stdout and
 //     "kv-print stderr: ..." to stderr. go-plugin v1.0.1 has no stdio service, so both go to the
 //     process's own stdout and stderr (a host drains and drops the stdout after the handshake).
@@ -47,13 +49,27 @@ type kvStore struct {
 	log    hclog.Logger
 
 	crashOn, hangOn string // KV_CRASH_ON, KV_HANG_ON ("" = off)
+	hogOn           string // KV_HOG_ON ("" = off)
 	print           bool   // KV_PRINT=1
+	hog             [][]byte
 }
 
 func (s *kvStore) Get(ctx context.Context, req *pb.GetRequest) (*pb.GetResponse, error) {
 	if s.crashOn != "" && req.Key == s.crashOn {
 		s.log.Warn("KV_CRASH_ON: exiting with status 2 in the middle of Get", "key", req.Key)
 		os.Exit(2)
+	}
+	if s.hogOn != "" && req.Key == s.hogOn {
+		s.log.Warn("KV_HOG_ON: taking 200 MiB", "key", req.Key)
+		s.mu.Lock()
+		for i := 0; i < 200; i++ {
+			chunk := make([]byte, 1<<20)
+			for j := range chunk {
+				chunk[j] = 1 // touched: only memory in use counts
+			}
+			s.hog = append(s.hog, chunk)
+		}
+		s.mu.Unlock()
 	}
 	if s.hangOn != "" && req.Key == s.hangOn {
 		s.log.Warn("KV_HANG_ON: Get blocks until the call is cancelled", "key", req.Key)
@@ -136,6 +152,7 @@ func (p *kvPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 		log:     p.log,
 		crashOn: os.Getenv("KV_CRASH_ON"),
 		hangOn:  os.Getenv("KV_HANG_ON"),
+		hogOn:   os.Getenv("KV_HOG_ON"),
 		print:   os.Getenv("KV_PRINT") == "1",
 	})
 	return nil

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
  * compiles against the current code, and every relative link of those files points to a file that exists.
  *
  * <p><b>How a block is compiled.</b> All blocks are compiled together in one run of {@link JavaCompiler},
- * against this module's test class path (Outpost's modules, the Iglu example, the interop module's KV
- * plugin, JUnit, AssertJ, Micrometer), each block as a source file of its own in a package of its own
- * ({@code snippets.<file>_<line>}). Its first line of code (blank lines, comments and annotations skipped)
- * says what it is:
+ * against this module's test class path (Outpost's modules, the console, the Iglu example, the interop
+ * module's KV plugin, JUnit, AssertJ, Micrometer and its Prometheus registry, the OpenTelemetry API), each
+ * block as a source file of its own in a package of its own ({@code snippets.<file>_<line>}). Its first
+ * line of code (blank lines, comments and annotations skipped) says what it is:
  * <ul>
  *   <li>{@code package}, {@code import} or a type declaration ({@code class}, {@code interface},
  *       {@code record}, {@code enum}, with any modifiers) at the start of the line: a <em>compilation
@@ -79,6 +79,7 @@ class SnippetsTest {
             "dev.outpost.wire.*",
             "dev.outpost.manager.*",
             "dev.outpost.manager.metrics.*",
+            "dev.outpost.console.*",
             "dev.outpost.testing.*",
             "dev.outpost.examples.iglu.*",
             "dev.outpost.examples.iglu.amazing.*",
@@ -87,6 +88,7 @@ class SnippetsTest {
             "io.grpc.*",
             "io.grpc.stub.*",
             "io.micrometer.core.instrument.*",
+            "io.micrometer.prometheusmetrics.*",
             "java.io.*",
             "java.nio.file.*",
             "java.time.*",

@@ -25,9 +25,12 @@ record OutpostRun(Process process, BlockingQueue<String> output, Thread reader, 
 
     private static final Pattern RUNNING = Pattern.compile("^(\\S+) STARTING -> RUNNING \\[pid (\\d+)\\]$");
 
-    static OutpostRun start(Path plugins) throws Exception {
-        Process run = new ProcessBuilder(Peers.INTEROP.resolve("../outpost").normalize().toString(), "run",
-                plugins.toString()).redirectErrorStream(true)
+    /** {@code outpost run [options] plugins}. */
+    static OutpostRun start(Path plugins, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Peers.INTEROP.resolve("../outpost").normalize().toString(), "run"));
+        command.addAll(List.of(options));
+        command.add(plugins.toString());
+        Process run = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         BlockingQueue<String> output = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {

@@ -60,6 +60,23 @@ class OutpostRunIT {
     }
 
     @Test
+    void runsTheJavaPluginFromTheFolderOutpostMavenPluginPackaged() throws Exception {
+        Path packaged = Peers.INTEROP.resolve("target/outpost");
+        assertThat(packaged.resolve("java-kv/plugin.json")).isRegularFile();
+        OutpostRun run = OutpostRun.start(packaged);
+        long pid = run.awaitRunning(1).get(0);
+        assertThat(run.lines()).contains("java-kv LOADING -> STARTING");
+        assertThat(ProcessHandle.of(pid).flatMap(handle -> handle.info().command())).as("run with the host's own java")
+                .hasValueSatisfying(command -> assertThat(command).endsWith("/bin/java"));
+
+        run.process().toHandle().destroy();
+        assertThat(run.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.process().exitValue()).as("exit status; output: %s", run.lines()).isZero();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isIn(java.util.Optional.empty(),
+                java.util.Optional.of(false));
+    }
+
+    @Test
     void noPluginOfAnyLanguageOutlivesAHostKilledWithSigkill(@TempDir Path plugins) throws Exception {
         Peers.buildWithV18();
         link(plugins, "go-kv", Peers.goPlugin());

@@ -69,6 +69,11 @@ final class Peers {
         return OUT.resolve("go-kv-plugin").toString();
     }
 
+    /** A go-plugin v1.0.1 plugin that continues the host's trace with OpenTelemetry Go (see interop/peers/go). */
+    static String goTracedPlugin() {
+        return OUT.resolve("go-traced-plugin").toString();
+    }
+
     static String goHost() {
         return OUT.resolve("go-kv-host").toString();
     }

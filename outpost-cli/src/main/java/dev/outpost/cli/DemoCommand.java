@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code outpost demo}: the Iglu smart-home host on the bundled device plugins (Java, and Go and
@@ -50,14 +55,16 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out;
         Path root = home != null ? home : defaultHome();
-        Path jar = root.resolve("examples/iglu/amazing-plugin/target/amazing-plugin.jar");
-        if (!Files.isRegularFile(jar)) {
-            out.println("outpost demo: " + jar + " is missing; build first: ./mvnw -q -DskipTests package");
+        // The folder outpost-maven-plugin packaged; the demo writes manifests of its own pointing at its jars.
+        Path manifest = root.resolve("examples/iglu/amazing-plugin/target/outpost/amazing/plugin.json");
+        if (!Files.isRegularFile(manifest)) {
+            out.println("outpost demo: " + manifest + " is missing; build first: ./mvnw -q -DskipTests package");
             return 1;
         }
+        Amazing amazing = Amazing.of(manifest);
         Path plugins = Files.createTempDirectory("outpost-demo-");
         try {
-            writeAmazing(plugins, jar, "v0.1.0");
+            writeAmazing(plugins, amazing, "v0.1.0");
             Path bundled = root.resolve("examples/iglu/plugins");
             if (pythonWithGrpc() && Files.isDirectory(bundled.resolve("python-sensor"))) {
                 copy(bundled.resolve("python-sensor"), plugins.resolve("python-sensor"));
@@ -66,13 +73,13 @@ final class DemoCommand implements Callable<Integer> {
                 Files.copy(bundled.resolve("go-thermostat"), plugins.resolve("go-thermostat"),
                         StandardCopyOption.COPY_ATTRIBUTES);
             }
-            return demo(plugins, jar, out);
+            return demo(plugins, amazing, out);
         } finally {
             delete(plugins);
         }
     }
 
-    private int demo(Path plugins, Path jar, PrintStream out) throws Exception {
+    private int demo(Path plugins, Amazing packaged, PrintStream out) throws Exception {
         Instant begin = Instant.now();
         BlockingQueue<PluginEvent> changes = new LinkedBlockingQueue<>();
         Map<String, Long> lastCall = new ConcurrentHashMap<>();
@@ -133,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
             })).limit(4).toList();
             callers.forEach(Thread::start);
-            writeAmazing(plugins, jar, "v0.2.0");
+            writeAmazing(plugins, packaged, "v0.2.0");
             manager.reload("amazing");
             Thread.sleep(200);
             calling.set(false);
@@ -178,15 +185,31 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeAmazing(Path plugins, Path jar, String version) throws IOException {
+    /** The packaged amazing plugin: its main class and its class path, made absolute. */
+    private record Amazing(String mainClass, List<String> classPath) {
+
+        static Amazing of(Path manifest) {
+            JsonNode packaged = new ObjectMapper().readTree(manifest.toFile());
+            List<String> classPath = new ArrayList<>();
+            packaged.get("classPath").forEach(entry -> classPath.add(
+                    manifest.resolveSibling(entry.asString()).toAbsolutePath().normalize().toString()));
+            return new Amazing(packaged.get("mainClass").asString(), List.copyOf(classPath));
+        }
+    }
+
+    private static void writeAmazing(Path plugins, Amazing amazing, String version) throws IOException {
         Path folder = Files.createDirectories(plugins.resolve("amazing"));
         Path manifest = folder.resolve("plugin.json");
         Path temporary = folder.resolve(".plugin.json.tmp");
-        Files.writeString(temporary, """
-                {"id": "amazing", "name": "Amazing Plugin", "version": "%s", "author": "Someone Amazing",
-                 "description": "Two lights and a thermostat", "jar": "%s", "args": ["--version", "%s"],
-                 "protocolVersions": [1]}
-                """.formatted(version, jar.toString().replace("\\", "\\\\"), version), StandardCharsets.UTF_8);
+        ObjectNode json = new ObjectMapper().createObjectNode()
+                .put("id", "amazing").put("name", "Amazing Plugin").put("version", version)
+                .put("author", "Someone Amazing").put("description", "Two lights and a thermostat")
+                .put("mainClass", amazing.mainClass());
+        ArrayNode classPath = json.putArray("classPath");
+        amazing.classPath().forEach(classPath::add);
+        json.putArray("args").add("--version").add(version);
+        json.putArray("protocolVersions").add(1);
+        Files.writeString(temporary, json.toString(), StandardCharsets.UTF_8);
         Files.move(temporary, manifest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -23,7 +23,7 @@ class EventJsonTest {
     private static PluginInfo info(OptionalLong pid, OptionalInt exitCode, List<String> stderr) {
         return new PluginInfo("noisy", Path.of("/plugins/noisy"), Optional.empty(), PluginState.CRASHED, pid,
                 Optional.empty(), 2, Optional.of("plugin 'noisy' exited\nlast lines of the plugin's stderr:\n  | a"),
-                exitCode, stderr);
+                exitCode, stderr, Optional.empty());
     }
 
     @Test

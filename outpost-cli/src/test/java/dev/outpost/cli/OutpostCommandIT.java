@@ -2,9 +2,7 @@ package dev.outpost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,13 +22,51 @@ import tools.jackson.databind.json.JsonMapper;
 /** The packaged {@code ./outpost} command, run as a user would. */
 class OutpostCommandIT {
 
-    private static final String END = "<end of output>";
-    private static final Path REPO = Path.of(System.getProperty("outpost.repo", "..")).toAbsolutePath().normalize();
+    /** {@code outpost run --json}, its events read from stdout as they come, its stderr in a file. */
+    private record JsonRun(Process process, StdoutLines lines, Path stderr) {
+        static JsonRun start(Path stderr, Map<String, String> env, String... args) throws Exception {
+            List<String> command = new ArrayList<>(List.of(REPO.resolve("outpost").toString()));
+            command.addAll(List.of(args));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderr.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().putAll(env);
+            Process run = builder.start();
+            return new JsonRun(run, new StdoutLines(run), stderr);
+        }
 
-    private record Run(int exitCode, String out) {
+        /** The events up to the first that moves to {@code state}. */
+        List<JsonNode> until(String state) throws Exception {
+            List<JsonNode> events = new ArrayList<>();
+            while (events.stream().noneMatch(event -> event.get("to").asString().equals(state))) {
+                String line = lines.poll(60, TimeUnit.SECONDS);
+                assertThat(line).as("a %s event; so far: %s; stderr: %s", state, events, Files.readString(stderr))
+                        .isNotNull().isNotEqualTo(StdoutLines.END);
+                events.add(JSON.readTree(line));
+            }
+            return events;
+        }
+
+        /** SIGTERM; the rest of the events go to {@code events}; it must exit with status 0. */
+        void stop(List<JsonNode> events) throws Exception {
+            process.toHandle().destroy();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            lines.awaitEnd(10_000);
+            for (String line = lines.poll(); line != null && !line.equals(StdoutLines.END); line = lines.poll()) {
+                events.add(JSON.readTree(line)); // every line of stdout is an event
+            }
+            assertThat(process.exitValue()).as(Files.readString(stderr)).isZero();
+        }
     }
 
-    private static Run outpost(String... args) throws Exception {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final Path REPO = Path.of(System.getProperty("outpost.repo", "..")).toAbsolutePath().normalize();
+
+    record Run(int exitCode, String out) {
+    }
+
+    /** Runs {@code ./outpost ARGS} to its end, stdin empty; its stdout and stderr together. */
+    static Run outpost(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(REPO.resolve("outpost").toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -76,35 +111,9 @@ class OutpostCommandIT {
         Files.setPosixFilePermissions(failing, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(plugins.resolve("notes.txt"), "not a plugin");
         Path stderr = logs.resolve("stderr");
-        Process run = new ProcessBuilder(REPO.resolve("outpost").toString(), "run", "--json", plugins.toString())
-                .redirectError(stderr.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                out.lines().forEach(lines::add);
-            } catch (java.io.IOException e) {
-                lines.add("<" + e + ">");
-            }
-            lines.add(END);
-        });
-        reader.start();
-        JsonMapper json = JsonMapper.builder().build();
-        List<JsonNode> events = new ArrayList<>();
-        while (events.stream().noneMatch(event -> event.get("to").asString().equals("CRASHED"))) {
-            String line = lines.poll(60, TimeUnit.SECONDS);
-            assertThat(line).as("a CRASHED event; so far: %s; stderr: %s", events, Files.readString(stderr))
-                    .isNotNull().isNotEqualTo(END);
-            events.add(json.readTree(line));
-        }
-        run.toHandle().destroy(); // SIGTERM
-        assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        reader.join(10_000);
-        for (String line = lines.poll(); line != null && !line.equals(END); line = lines.poll()) {
-            events.add(json.readTree(line)); // every line of stdout is an event
-        }
-        assertThat(run.exitValue()).as(Files.readString(stderr)).isZero();
+        JsonRun run = JsonRun.start(stderr, Map.of(), "run", "--json", plugins.toString());
+        List<JsonNode> events = run.until("CRASHED");
+        run.stop(events);
 
         assertThat(events).allSatisfy(event -> {
             assertThat(event.propertyNames()).containsExactly("id", "from", "to", "reason", "at", "pid", "restarts",
@@ -124,5 +133,30 @@ class OutpostCommandIT {
         String warnings = Files.readString(stderr);
         assertThat(warnings).contains("WARN outpost.directory - skipping " + plugins.resolve("notes.txt")
                 + ": not executable").contains("outpost: stopped");
+    }
+
+    @Test
+    void withoutBubblewrapASandboxedPluginFailsAndNeverRunsUnconfined(@TempDir Path plugins, @TempDir Path bin,
+                                                                      @TempDir Path logs) throws Exception {
+        Path ran = logs.resolve("ran");
+        Path plugin = plugins.resolve("confined");
+        Files.writeString(plugin, "#!/bin/sh\ntouch " + ran + "\n");
+        Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // A PATH with java and what ./outpost runs, without bwrap.
+        Files.createSymbolicLink(bin.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+        for (String tool : List.of("readlink", "dirname")) {
+            Files.createSymbolicLink(bin.resolve(tool), Path.of("/usr/bin", tool));
+        }
+        JsonRun run = JsonRun.start(logs.resolve("stderr"), Map.of("PATH", bin.toString()), "run", "--json",
+                "--sandbox", plugins.toString());
+        List<JsonNode> events = run.until("FAILED");
+        run.stop(events);
+        JsonNode failed = events.stream().filter(event -> event.get("to").asString().equals("FAILED")).findFirst()
+                .orElseThrow();
+        assertThat(failed.get("from").asString()).isEqualTo("STARTING");
+        assertThat(failed.get("reason").asString()).isEqualTo("plugin 'confined': sandbox needs bubblewrap (Debian: "
+                + "apt-get install bubblewrap); no bwrap on PATH");
+        assertThat(failed.get("restarts").asInt()).isZero();
+        assertThat(ran).as("what the plugin would have done unconfined").doesNotExist();
     }
 }

@@ -55,6 +55,7 @@ public final class GrpcBroker implements AutoCloseable {
     private final Duration dialTimeout;
     private final MutualTls tls;
     private final int maxMessageSize;
+    private final CallTracing tracing;
     private final AtomicInteger nextId = new AtomicInteger();
     private final Map<Integer, CompletableFuture<ConnInfo>> announcements = new ConcurrentHashMap<>();
     private final CompletableFuture<StreamObserver<ConnInfo>> outbound = new CompletableFuture<>();
@@ -96,11 +97,29 @@ public final class GrpcBroker implements AutoCloseable {
      *                       accepted on its dials
      */
     public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout, MutualTls tls, int maxMessageSize) {
-        this(owner, java.util.Objects.requireNonNull(listeners, "listeners"), null, dialTimeout, tls, maxMessageSize);
+        this(owner, listeners, dialTimeout, tls, maxMessageSize, CallTracing.OFF);
+    }
+
+    /**
+     * A broker as {@link #GrpcBroker(String, Listeners, Duration, MutualTls, int)} whose servers and dials
+     * are traced by {@code tracing}.
+     *
+     * @param owner          who this broker belongs to, for messages (a plugin name)
+     * @param listeners      a fresh address for each server this side accepts on, and what to do once it listens
+     * @param dialTimeout    how long {@link #dial} waits for the other side's announcement
+     * @param tls            the AutoMTLS contexts, or null for plaintext
+     * @param maxMessageSize the largest message, in bytes, accepted by this side's servers and sent or
+     *                       accepted on its dials
+     * @param tracing        whether and how the calls on its servers and dials are traced
+     */
+    public GrpcBroker(String owner, Listeners listeners, Duration dialTimeout, MutualTls tls, int maxMessageSize,
+                      CallTracing tracing) {
+        this(owner, java.util.Objects.requireNonNull(listeners, "listeners"), null, dialTimeout, tls, maxMessageSize,
+                tracing);
     }
 
     private GrpcBroker(String owner, Listeners listeners, Multiplexer mux, Duration dialTimeout, MutualTls tls,
-                       int maxMessageSize) {
+                       int maxMessageSize, CallTracing tracing) {
         if (maxMessageSize <= 0) {
             throw new IllegalArgumentException("maxMessageSize must be positive, got " + maxMessageSize);
         }
@@ -110,6 +129,7 @@ public final class GrpcBroker implements AutoCloseable {
         this.dialTimeout = dialTimeout;
         this.tls = tls;
         this.maxMessageSize = maxMessageSize;
+        this.tracing = java.util.Objects.requireNonNull(tracing, "tracing");
     }
 
     /** Where this side's brokered servers listen. */
@@ -135,8 +155,25 @@ public final class GrpcBroker implements AutoCloseable {
      */
     public static GrpcBroker multiplexed(String owner, Multiplexer mux, Duration dialTimeout, MutualTls tls,
                                          int maxMessageSize) {
+        return multiplexed(owner, mux, dialTimeout, tls, maxMessageSize, CallTracing.OFF);
+    }
+
+    /**
+     * A multiplexed broker as {@link #multiplexed(String, Multiplexer, Duration, MutualTls, int)} whose
+     * servers and dials are traced by {@code tracing}.
+     *
+     * @param owner          who this broker belongs to, for messages (a plugin name)
+     * @param mux            the one connection whose streams carry the broker's connections
+     * @param dialTimeout    how long {@link #dial} waits for the other side to acknowledge its knock
+     * @param tls            the AutoMTLS contexts, or null for plaintext
+     * @param maxMessageSize the largest message, in bytes, accepted by this side's servers and sent or
+     *                       accepted on its dials
+     * @param tracing        whether and how the calls on its servers and dials are traced
+     */
+    public static GrpcBroker multiplexed(String owner, Multiplexer mux, Duration dialTimeout, MutualTls tls,
+                                         int maxMessageSize, CallTracing tracing) {
         return new GrpcBroker(owner, null, java.util.Objects.requireNonNull(mux, "mux"), dialTimeout, tls,
-                maxMessageSize);
+                maxMessageSize, tracing);
     }
 
     /** Whether this broker's connections are streams of one multiplexed connection. */
@@ -155,10 +192,11 @@ public final class GrpcBroker implements AutoCloseable {
      */
     public AutoCloseable acceptAndServe(int id, List<ServerServiceDefinition> services) {
         ensureOpen();
+        List<ServerServiceDefinition> traced = tracing.intercept(services);
         if (mux != null) {
             Server server;
             try {
-                server = mux.server(id, services, tls, maxMessageSize);
+                server = mux.server(id, traced, tls, maxMessageSize);
             } catch (IOException e) {
                 throw new UncheckedIOException(owner + ": broker cannot serve id " + id + " on the multiplexed "
                         + "connection", e);
@@ -172,7 +210,7 @@ public final class GrpcBroker implements AutoCloseable {
         SocketAddress address = listeners.next();
         Server server;
         try {
-            server = Transport.server(address, services, tls, maxMessageSize);
+            server = Transport.server(address, traced, tls, maxMessageSize);
         } catch (IOException e) {
             throw new UncheckedIOException(owner + ": broker cannot listen for id " + id + " on " + address, e);
         }
@@ -200,8 +238,9 @@ public final class GrpcBroker implements AutoCloseable {
      *
      * @throws BrokerException when no announcement arrives in time or the broker is closed
      */
-    public ManagedChannel dial(int id, ClientInterceptor... interceptors) {
+    public ManagedChannel dial(int id, ClientInterceptor... given) {
         ensureOpen();
+        ClientInterceptor[] interceptors = tracing.outermost(given);
         if (mux != null) {
             // Each connection the channel makes knocks again, as go-plugin's dialer does.
             return mux.channel(owner + " broker id " + id, open -> knockThenOpen(id, open), tls, maxMessageSize,

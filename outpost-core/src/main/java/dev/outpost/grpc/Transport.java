@@ -215,7 +215,7 @@ public final class Transport {
      * connected yet it throws on a transport thread and the call never ends; so the size is checked here
      * as the request is serialized, on the caller's thread, whenever the serialized form says its length.
      */
-    private static final class OutboundLimit implements ClientInterceptor {
+    static final class OutboundLimit implements ClientInterceptor {
         private final int limit;
         private final Map<MethodDescriptor<?, ?>, MethodDescriptor<?, ?>> checked = new ConcurrentHashMap<>();
 
@@ -248,9 +248,12 @@ public final class Transport {
                     new SizeChecked<>(method.getRequestMarshaller(), limit), method.getResponseMarshaller()).build());
         }
 
-        /** A request over the limit, reported by gRPC as a cancellation caused by it. */
-        private static Status sizeError(Status status) {
-            if (status.getCode() == Status.Code.CANCELLED
+        /**
+         * A request over the limit, reported by gRPC as a cancellation caused by it; any other status as it
+         * is, a cancellation without a cause (the host's own, at close) included.
+         */
+        static Status sizeError(Status status) {
+            if (status.getCode() == Status.Code.CANCELLED && status.getCause() != null
                     && Status.fromThrowable(status.getCause()).getCode() == Status.Code.RESOURCE_EXHAUSTED) {
                 return Status.fromThrowable(status.getCause());
             }

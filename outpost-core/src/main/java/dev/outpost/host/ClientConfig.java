@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
@@ -57,6 +58,9 @@ public final class ClientConfig {
     private final boolean autoMtls;
     private final boolean multiplexBroker;
     private final Checksum checksum;
+    private final Runner runner;
+    private final Limits limits;
+    private final CallTracing tracing;
 
     private ClientConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -91,6 +95,9 @@ public final class ClientConfig {
         this.autoMtls = builder.autoMtls;
         this.multiplexBroker = builder.multiplexBroker;
         this.checksum = builder.checksum;
+        this.runner = builder.runner;
+        this.limits = builder.limits;
+        this.tracing = builder.tracing != null ? builder.tracing : CallTracing.global();
     }
 
     public static Builder builder() {
@@ -238,9 +245,24 @@ public final class ClientConfig {
         return multiplexBroker;
     }
 
+    /** How the calls to and from the plugin are traced. */
+    CallTracing tracing() {
+        return tracing;
+    }
+
     /** The checksum the executable must have before it is launched, if one was set. */
     public Optional<Checksum> checksum() {
         return Optional.ofNullable(checksum);
+    }
+
+    /** Where and how the plugin's process runs; {@link Runner#local()} by default. */
+    public Runner runner() {
+        return runner;
+    }
+
+    /** The resource limits of the plugin's processes, if any. */
+    public Optional<Limits> limits() {
+        return Optional.ofNullable(limits);
     }
 
     /**
@@ -313,6 +335,9 @@ public final class ClientConfig {
         private boolean autoMtls;
         private boolean multiplexBroker;
         private Checksum checksum;
+        private Runner runner = Runner.local();
+        private Limits limits;
+        private CallTracing tracing;
 
         private Builder() {
         }
@@ -577,6 +602,37 @@ public final class ClientConfig {
          */
         public Builder checksum(String algorithm, byte[] expected) {
             this.checksum = new Checksum(algorithm, expected);
+            return this;
+        }
+
+        /**
+         * Where and how the plugin's process runs (default {@link Runner#local()}, a child process of this
+         * JVM): for instance a {@link Sandbox}. Only {@link PluginClient#start} uses it.
+         */
+        public Builder runner(Runner runner) {
+            this.runner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
+        /**
+         * Limits the memory, CPU, processes and open files of the plugin and all it starts, with any runner
+         * (see {@link Limits}); a start whose limits cannot be set up fails, saying why. Only
+         * {@link PluginClient#start} uses it.
+         */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Traces the calls to the plugin and the plugin's callbacks with {@code openTelemetry}: each call
+         * sends its W3C trace context ({@code traceparent}, {@code tracestate}) in its metadata and gets a
+         * client span, each callback continues the plugin's trace in a server span. By default the calls
+         * are traced with {@code GlobalOpenTelemetry} whenever one is set, and not at all when the
+         * OpenTelemetry API is not on the class path; {@code OpenTelemetry.noop()} turns tracing off.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.tracing = CallTracing.of(Objects.requireNonNull(openTelemetry, "openTelemetry"));
             return this;
         }
 

@@ -1,17 +1,14 @@
 package dev.outpost.host;
 
+import dev.outpost.internal.PrivateDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -66,9 +63,14 @@ public final class JavaCommand {
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xss512k", "-Xms8m",
             "-Dio.grpc.netty.useCustomAllocator=false", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
 
-    /** Keeps stdout clean for the handshake; the archive's own messages are not the plugin's business. */
+    /**
+     * Keeps stdout clean for the handshake: JVM warnings go to stderr alone. The archive's own messages
+     * are not the plugin's business: recording one warns of every JFR event class it skips (a plugin
+     * that checks a certificate loads some), at each clean stop and failed start. Each {@code -Xlog}
+     * option configures one output, so the archive's tags are turned off in stderr's own selection.
+     */
     private static final List<String> LOGGING = List.of(
-            "-Xlog:disable", "-Xlog:all=warning:stderr", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+            "-Xlog:disable", "-Xlog:all=warning,cds=off,cds+dynamic=off:stderr");
 
     /** An archive being written by a JVM of another host is left alone for this long before it is retried. */
     private static final Duration PART_EXPIRY = Duration.ofMinutes(10);
@@ -128,6 +130,24 @@ public final class JavaCommand {
     /** The JVM options, before the class path. */
     public List<String> jvmOptions() {
         return jvmOptions;
+    }
+
+    /** The jars or directories of its class path. */
+    List<Path> classPath() {
+        return classPath;
+    }
+
+    /** The JDK its {@code java} belongs to (the directory above its {@code bin}), following links. */
+    Path javaHome() {
+        try {
+            Path bin = java.toRealPath().getParent();
+            if (bin != null && bin.getParent() != null) {
+                return bin.getParent();
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: cannot resolve {}: {}", this, java, e.toString());
+        }
+        return Path.of(System.getProperty("java.home"));
     }
 
     /** The jar's file name without {@code .jar}, or the main class's simple name. */
@@ -200,7 +220,9 @@ public final class JavaCommand {
     /** The archive for this command, or empty when it cannot have one (see the class comment). */
     private Optional<Archive> archive(Path directory) {
         try {
-            if (!privateDirectory(directory)) {
+            Optional<String> problem = PrivateDirectory.problem(directory);
+            if (problem.isPresent()) {
+                LOG.warn("not using class data sharing: {}", problem.get());
                 return Optional.empty();
             }
             MessageDigest key = MessageDigest.getInstance("SHA-256");
@@ -228,31 +250,6 @@ public final class JavaCommand {
             LOG.debug("{}: no class data sharing: {}", this, e.toString());
             return Optional.empty();
         }
-    }
-
-    /** Creates the directory 0700, or checks that an existing one is this user's alone. */
-    private static boolean privateDirectory(Path directory) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(directory.getParent());
-            try {
-                Files.createDirectory(directory,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // another host created it: checked below like any existing directory
-            }
-        }
-        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        Set<PosixFilePermission> permissions = attributes.permissions();
-        boolean ours = attributes.isDirectory()
-                && attributes.owner().getName().equals(System.getProperty("user.name"))
-                && !permissions.contains(PosixFilePermission.GROUP_WRITE)
-                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
-        if (!ours) {
-            LOG.warn("not using class data sharing: {} must be a directory of {} that only its owner can write",
-                    directory, System.getProperty("user.name"));
-        }
-        return ours;
     }
 
     private static String stamp(Path file) throws IOException {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,19 +28,24 @@ final class OrphanGuard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrphanGuard.class);
 
+    /** How long {@link #close} waits for the guard to exit; told to stop, it exits at once. */
+    private static final long EXIT_WAIT_MS = 2_000;
+
     /*
      * $1 is the marker, VARIABLE=value; $2 the plugin's socket directory; $3 the plugin's pid. Lines
-     * "file PATH" name more to remove. The guard ignores the signals a terminal or a shutdown sends to the
-     * host's whole group (Ctrl-C, hang-up, TERM): it goes only when told to, or when the host is gone. It
+     * "file PATH" name more to remove, lines "cgroup DIR" cgroups to empty and remove. The guard ignores
+     * the signals a terminal or a shutdown sends to the host's whole group (Ctrl-C, hang-up, TERM): it goes
+     * only when told to, or when the host is gone. It
      * kills the plugin first, then looks for the marker in every other process's environment, but for
      * the dying host's and plugin's: reading a dying process's environment waits until its memory is freed.
      */
     private static final String SCRIPT = "trap '' INT HUP TERM QUIT\n"
-            + "host=$PPID files=$2\n"
+            + "host=$PPID files=$2 cgroups=\n"
             + "while read -r word path; do\n"
             + "  case $word in\n"
             + "    stop) exit 0 ;;\n"
             + "    file) files=\"$files\n$path\" ;;\n"
+            + "    cgroup) cgroups=\"$cgroups\n$path\" ;;\n"
             + "  esac\n"
             + "done\n"
             + "kill -9 \"$3\" 2>/dev/null\n"
@@ -50,7 +56,14 @@ final class OrphanGuard implements AutoCloseable {
             + "grep -lsxzF \"$1\" $environs | while read -r file; do\n"
             + "  pid=${file#/proc/}; kill -9 \"${pid%/environ}\" 2>/dev/null\n"
             + "done\n"
-            + "printf '%s\\n' \"$files\" | while read -r file; do [ -n \"$file\" ] && rm -rf -- \"$file\"; done\n";
+            + "printf '%s\\n' \"$files\" | while read -r file; do [ -n \"$file\" ] && rm -rf -- \"$file\"; done\n"
+            // A cgroup goes once the processes killed above have left it: a moment after their SIGKILL.
+            + "printf '%s\\n' \"$cgroups\" | while read -r dir; do\n"
+            + "  [ -n \"$dir\" ] || continue\n"
+            + "  for try in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do\n"
+            + "    xargs -r kill -9 < \"$dir/cgroup.procs\" 2>/dev/null; rmdir -- \"$dir\" 2>/dev/null && break; sleep 0.1\n"
+            + "  done\n"
+            + "done\n";
 
     private final Process guard;
 
@@ -94,7 +107,15 @@ final class OrphanGuard implements AutoCloseable {
         tell("file " + file);
     }
 
-    /** The host stops the plugin itself: the guard goes, without killing or removing anything. */
+    /** Also removes the cgroup {@code dir} if the host dies, once what is in it is killed. */
+    synchronized void alsoRemoveCgroup(Path dir) {
+        tell("cgroup " + dir);
+    }
+
+    /**
+     * The host stops the plugin itself: the guard goes, without killing or removing anything. Returns once
+     * the guard's process has exited (it does at once), so that a stopped plugin leaves no process behind.
+     */
     @Override
     public synchronized void close() {
         tell("stop");
@@ -102,6 +123,15 @@ final class OrphanGuard implements AutoCloseable {
             guard.getOutputStream().close();
         } catch (IOException e) {
             guard.destroyForcibly();
+        }
+        try {
+            if (!guard.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.debug("the orphan guard did not exit within {} ms; killing it", EXIT_WAIT_MS);
+                guard.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            guard.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -84,6 +84,8 @@ public final class PluginClient implements AutoCloseable {
     private final HandshakeLine handshake;
     private final Map<String, GrpcClientPlugin<?>> plugins;
     private final ManagedChannel channel;
+    /** {@link #channel}, traced: what plugins' clients are built on (the plumbing's calls are not traced). */
+    private final Channel traced;
     private final GrpcBroker broker;
     /** The one connection of a multiplexed plugin, else null. */
     private final Multiplexer mux;
@@ -114,7 +116,7 @@ public final class PluginClient implements AutoCloseable {
         this.plugins = config.versionedPlugins().get(handshake.appVersion());
         long pid = pid();
         this.exit = process != null
-                ? process.process().onExit().thenApply(p -> new PluginExit(p.exitValue(), pid))
+                ? process.process().onExit().thenApply(p -> process.exit(p.exitValue()))
                 : inProcess != null ? inProcess.server().onTermination().thenApply(v -> new PluginExit(0, pid))
                 : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
         exit.thenAccept(this::onExit);
@@ -133,14 +135,15 @@ public final class PluginClient implements AutoCloseable {
             this.channel = mux.channel("plugin '" + name + "'", YamuxDialAddress.Gate.OPEN, tls,
                     config.maxMessageSize(), interceptors);
             this.broker = GrpcBroker.multiplexed(name, mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
-                    config.maxMessageSize());
+                    config.maxMessageSize(), config.tracing());
         } else {
             this.mux = null;
             this.channel = Transport.channel(address, tls, config.maxMessageSize(), interceptors);
             UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
             this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
-                    GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize());
+                    GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(), config.tracing());
         }
+        this.traced = config.tracing().intercept(channel);
         openBrokerStream();
         this.stdio = StdioStream.open(channel, name, output, config);
     }
@@ -160,7 +163,7 @@ public final class PluginClient implements AutoCloseable {
         }
         PluginOutput output = PluginOutput.of(config);
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        PluginProcess process = PluginProcess.launch(config, output, PluginOutput.stdoutLogger(config), identity);
+        PluginProcess process = PluginLaunch.launch(config, output, PluginOutput.stdoutLogger(config), identity);
         String line = process.awaitHandshake(config.startTimeout());
         HandshakeLine handshake;
         try {
@@ -169,6 +172,7 @@ public final class PluginClient implements AutoCloseable {
             throw process.failure("printed an invalid handshake: " + e.getMessage(), e,
                     StartFailures.ofInvalidHandshake(line));
         }
+        handshake = translated(process, handshake, line);
         HostSockets.goPluginSocket(handshake, config).ifPresent(process::guard);
         String incompatibility = incompatibility(config, handshake);
         if (incompatibility != null) {
@@ -340,6 +344,25 @@ public final class PluginClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * The handshake with the address where the host reaches the plugin, as its runner translates it: a
+     * plugin confined elsewhere may listen on an address that means something else on the host's side.
+     */
+    private static HandshakeLine translated(PluginProcess process, HandshakeLine handshake, String line) {
+        String address;
+        try {
+            address = process.launched().pluginToHost(handshake.network(), handshake.address());
+        } catch (IllegalArgumentException e) {
+            throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
+                    + ", where the host cannot reach it: " + e.getMessage(), e, Kind.INCOMPATIBLE);
+        }
+        if (address.equals(handshake.address())) {
+            return handshake;
+        }
+        return new HandshakeLine(handshake.coreVersion(), handshake.appVersion(), handshake.network(), address,
+                handshake.protocol(), handshake.serverCert(), handshake.multiplex());
+    }
+
     /** The first health check may take long (two cold JVMs, a TLS handshake), but never past the start timeout. */
     private static Duration startHealthTimeout(ClientConfig config) {
         return config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout() : START_HEALTH_TIMEOUT;
@@ -380,6 +403,14 @@ public final class PluginClient implements AutoCloseable {
     /** The process id of the plugin; this JVM's for a plugin served {@link #inProcess}. */
     public long pid() {
         return process != null ? process.pid() : reattached != null ? reattached.pid() : ProcessHandle.current().pid();
+    }
+
+    /**
+     * What the plugin's processes use together (memory, CPU time), while it runs with {@link
+     * ClientConfig#limits() limits} that give it a cgroup; empty otherwise.
+     */
+    public java.util.Optional<ResourceUsage> usage() {
+        return process != null ? process.usage() : java.util.Optional.empty();
     }
 
     /** Whether the plugin is served in this JVM ({@link #inProcess}) rather than by a process of its own. */
@@ -430,7 +461,7 @@ public final class PluginClient implements AutoCloseable {
             throw new IllegalArgumentException("plugin '" + name + "': unknown plugin type \"" + pluginName
                     + "\" for protocol version " + handshake.appVersion() + " (known: " + plugins.keySet() + ")");
         }
-        Object client = plugin.client(channel, broker);
+        Object client = plugin.client(traced, broker);
         if (!type.isInstance(client)) {
             throw new ClassCastException("plugin '" + name + "': plugin type \"" + pluginName + "\" gives a "
                     + (client == null ? "null" : client.getClass().getName()) + ", not a " + type.getName());
@@ -438,9 +469,9 @@ public final class PluginClient implements AutoCloseable {
         return type.cast(client);
     }
 
-    /** The connection to the plugin, for clients built by hand. */
+    /** The connection to the plugin, for clients built by hand; its calls are traced as dispensed clients' are. */
     public Channel channel() {
-        return channel;
+        return traced;
     }
 
     /** The broker for callbacks between host and plugin. */
@@ -649,17 +680,19 @@ public final class PluginClient implements AutoCloseable {
     }
 
     private void openBrokerStream() {
+        Runner.Launched launched = process != null ? process.launched() : null;
         GRPCBrokerGrpc.newStub(channel).startStream(new ClientResponseObserver<ConnInfo, ConnInfo>() {
             private StreamObserver<ConnInfo> inbound;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<ConnInfo> requestStream) {
-                inbound = broker.attach(requestStream);
+                inbound = broker.attach(launched == null ? requestStream
+                        : BrokerAddresses.toPlugin(requestStream, launched));
             }
 
             @Override
             public void onNext(ConnInfo value) {
-                inbound.onNext(value);
+                inbound.onNext(launched == null ? value : BrokerAddresses.toHost(value, launched, name));
             }
 
             @Override

@@ -14,8 +14,8 @@ import org.slf4j.spi.LoggingEventBuilder;
  * Where a plugin's output goes. Stderr lines (from the pipe and from the stdio stream) become log
  * events: go-plugin JSON lines at their level with their fields; {@code [LEVEL]}-prefixed lines at
  * that level; a panic or an uncaught Java exception at ERROR, and every plain line after it too
- * (its stack trace); other plain lines at INFO, as they are. The last lines are kept for error
- * messages. Thread-safe.
+ * (its stack trace); other plain lines at INFO, as they are. The last lines, and the lines of the
+ * first exception that say why, are kept for error messages. Thread-safe.
  */
 final class PluginOutput {
 
@@ -26,6 +26,7 @@ final class PluginOutput {
     private final Consumer<String> stdoutSink;
     private final Consumer<String> stderrCopy;
     private final ArrayDeque<String> tail = new ArrayDeque<>();
+    private final StderrCause cause = new StderrCause();
     private boolean panicking;
 
     PluginOutput(Logger logger, Consumer<String> stdoutSink, Consumer<String> stderrCopy) {
@@ -65,6 +66,7 @@ final class PluginOutput {
                 return;
             }
         }
+        cause.accept(line);
         Level level = plainLineLevel(line);
         LoggingEventBuilder event = logger.atLevel(level).setMessage(line);
         if (truncated) {
@@ -76,6 +78,11 @@ final class PluginOutput {
     /** The last stderr lines, oldest first. */
     synchronized List<String> tail() {
         return List.copyOf(tail);
+    }
+
+    /** The first exception's line and its causes, however far above the tail they were (see {@link StderrCause}). */
+    synchronized List<String> cause() {
+        return cause.lines();
     }
 
     private void log(LogLine record) {

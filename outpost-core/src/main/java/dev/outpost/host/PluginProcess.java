@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -51,9 +52,13 @@ final class PluginProcess {
     private final long launchedAt;
     private volatile long exitedAt;
     private final Process process;
+    /** The runner's view of the process: address translation, exit reasons, what to release. */
+    private final Runner.Launched launched;
     private final UnixSocketDir sockets;
     /** Where the verified copy of a checksummed executable lives: the socket directory unless a group shares it. */
     private final Path copyDir;
+    /** The cgroup of a plugin with limits, else null. */
+    private final PluginCgroup cgroup;
     private final PluginOutput output;
     private final CompletableFuture<String> handshake = new CompletableFuture<>();
     private final List<String> noise = Collections.synchronizedList(new ArrayList<>());
@@ -63,22 +68,27 @@ final class PluginProcess {
     private final String instance;
     /** Kills the plugin and what it started if this host dies; null where there is none. */
     private final OrphanGuard guard;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong noiseLines = new java.util.concurrent.atomic.AtomicLong();
 
-    private PluginProcess(ClientConfig config, long launchedAt, Process process, UnixSocketDir sockets, Path copyDir,
-                          PluginOutput output, Logger stdoutLogger, String instance, OrphanGuard guard) {
+    PluginProcess(ClientConfig config, long launchedAt, Runner.Launched launched, UnixSocketDir sockets,
+                  Path copyDir, PluginCgroup cgroup, PluginOutput output, Logger stdoutLogger, String instance,
+                  OrphanGuard guard) {
         this.name = config.name();
         this.instance = instance;
         this.guard = guard;
         this.command = config.command();
         this.cookie = config.handshake();
         this.launchedAt = launchedAt;
-        this.process = process;
+        this.launched = launched;
+        this.process = launched.process();
         this.sockets = sockets;
         this.copyDir = copyDir;
+        this.cgroup = cgroup;
         this.output = output;
         this.stdoutLogger = stdoutLogger;
         ThreadFactory threads = Transport.daemonThreads("outpost-" + name);
+        Process process = this.process;
         this.stdoutReader = threads.newThread(() -> drain(process.getInputStream(), true));
         this.stderrReader = threads.newThread(() -> drain(process.getErrorStream(), false));
         stdoutReader.setName("outpost-" + name + "-stdout");
@@ -92,79 +102,6 @@ final class PluginProcess {
             CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)
                     .execute(() -> handshake.completeExceptionally(new IOException("process exited")));
         });
-    }
-
-    /**
-     * Launches the plugin's command with the go-plugin environment ({@code identity}: the host's AutoMTLS
-     * identity, or null), after verifying its checksum if the config has one.
-     */
-    static PluginProcess launch(ClientConfig config, PluginOutput output, Logger stdoutLogger,
-                                AutoMtls.Identity identity) {
-        // A short private directory for the plugin's sockets: go-plugin >= 1.5 and Outpost plugins listen
-        // inside it, and the host removes it even after a SIGKILL.
-        UnixSocketDir sockets = HostSockets.create(config, "plugin '" + config.name() + "'");
-        Path copyDir = null;
-        JavaCommand.Launch launch = config.javaCommand().map(JavaCommand::prepare)
-                .orElseGet(() -> new JavaCommand.Launch(config.command(), status -> { }));
-        List<String> command = launch.command();
-        if (config.checksum().isPresent()) {
-            command = new ArrayList<>(command);
-            try {
-                copyDir = copyDir(config, sockets);
-                command.set(0, Checksums.verifiedCopy(config, copyDir).toString());
-            } catch (RuntimeException e) {
-                launch.exited().accept(-1);
-                sockets.close();
-                UnixSocketDir.deleteRecursively(copyDir);
-                throw e;
-            }
-        }
-        ProcessBuilder builder = new ProcessBuilder(command);
-        Map<String, String> env = builder.environment();
-        if (config.skipHostEnv()) {
-            env.clear();
-        }
-        env.putAll(config.env());
-        env.putAll(HostEnv.of(config, sockets, identity));
-        String instance = java.util.UUID.randomUUID().toString();
-        env.put(INSTANCE_ENV, instance);
-        config.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
-        builder.redirectInput(config.stdin());
-        Process process;
-        long launchedAt = System.nanoTime();
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            launch.exited().accept(-1);
-            sockets.close();
-            UnixSocketDir.deleteRecursively(copyDir);
-            String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
-                    : e.getMessage();
-            throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot launch "
-                    + config.command() + ": " + reason, List.of(), e, StartFailures.ofLaunchError(e));
-        }
-        process.onExit().thenAccept(exited -> launch.exited().accept(exited.exitValue()));
-        LOG.debug("plugin '{}' launched as pid {}: {}", config.name(), process.pid(), command);
-        OrphanGuard guard = !config.managed() ? null
-                : OrphanGuard.start(config.name(), process.pid(), INSTANCE_ENV, instance, sockets.path());
-        return new PluginProcess(config, launchedAt, process, sockets, copyDir, output, stdoutLogger, instance, guard);
-    }
-
-    /**
-     * The directory for the verified copy of a checksummed executable. With a group, the socket directory
-     * is the group's to write: one of its members could swap the copy between the check and the launch,
-     * so the copy gets a directory of its own that only this user can change.
-     */
-    private static Path copyDir(ClientConfig config, UnixSocketDir sockets) {
-        if (config.unixSocketGroup().isEmpty()) {
-            return sockets.path();
-        }
-        try {
-            return UnixSocketDir.createPrivateDirectory(sockets.path().getParent());
-        } catch (IOException e) {
-            throw new PluginStartException(config.name(), "plugin '" + config.name() + "': cannot make a private "
-                    + "directory for the verified executable: " + e.getMessage(), List.of(), e);
-        }
     }
 
     long pid() {
@@ -193,8 +130,11 @@ final class PluginProcess {
             forceStop(); // the readers are done: all of stderr is in the tail
             // The exit hook may not have run yet; then the process ended just now at the latest.
             long ended = exitedAt != 0 ? exitedAt : System.nanoTime();
+            // The exception's line may be far above the tail: it shows a crash, not a refused cookie.
+            List<String> stderr = new ArrayList<>(output.cause());
+            stderr.addAll(output.tail());
             StartFailures.Verdict verdict = StartFailures.ofExit(exit, Duration.ofNanos(ended - launchedAt),
-                    noiseLines.get() > 0, output.tail(), cookie);
+                    noiseLines.get() > 0, stderr, cookie);
             throw describe(exit.describe() + " before its handshake" + verdict.explanation(), null, verdict.kind());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -202,7 +142,10 @@ final class PluginProcess {
         }
     }
 
-    /** A start failure, with what was printed and the stderr tail, after making sure the process is gone. */
+    /**
+     * A start failure, with what was printed, the exception on stderr and the stderr tail, after making
+     * sure the process is gone.
+     */
     PluginStartException failure(String what, Throwable cause, Kind kind) {
         forceStop();
         return describe(what, cause, kind);
@@ -220,7 +163,13 @@ final class PluginProcess {
                 message.append("\n  (and ").append(more).append(" more lines)");
             }
         }
-        return new PluginStartException(name, message.toString(), output.tail(), cause, kind);
+        List<String> tail = output.tail();
+        List<String> why = output.cause();
+        if (!why.isEmpty() && !tail.containsAll(why)) {
+            message.append("\nthe exception on its stderr, above the last lines:");
+            why.forEach(line -> message.append("\n  | ").append(line));
+        }
+        return new PluginStartException(name, message.toString(), tail, cause, kind);
     }
 
 
@@ -228,7 +177,7 @@ final class PluginProcess {
     PluginExit awaitExit(Duration timeout) {
         try {
             if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                return new PluginExit(process.exitValue(), process.pid());
+                return exit(process.exitValue());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -345,6 +294,40 @@ final class PluginProcess {
         }
         sockets.close();
         UnixSocketDir.deleteRecursively(copyDir);
+        if (cgroup != null) {
+            cgroup.remove();
+        }
+        if (released.compareAndSet(false, true)) {
+            try {
+                launched.release();
+            } catch (RuntimeException e) {
+                LOG.warn("plugin '{}': the runner could not release what it made for pid {}: {}", name,
+                        process.pid(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * How the process ended with {@code status}, and why when its limits or its runner know: read before its
+     * cgroup is removed, which happens only after the exit was handled.
+     */
+    PluginExit exit(int status) {
+        PluginExit exit = new PluginExit(status, process.pid());
+        Optional<String> reason = cgroup != null ? cgroup.exitReason() : Optional.empty();
+        if (reason.isEmpty()) {
+            reason = launched.exitReason(exit);
+        }
+        return reason.map(why -> new PluginExit(status, process.pid(), Optional.of(why))).orElse(exit);
+    }
+
+    /** What its processes use, while it runs with limits. */
+    Optional<ResourceUsage> usage() {
+        return cgroup != null ? cgroup.usage() : Optional.empty();
+    }
+
+    /** The runner's view of this process. */
+    Runner.Launched launched() {
+        return launched;
     }
 
     private void joinReader(Thread reader) {

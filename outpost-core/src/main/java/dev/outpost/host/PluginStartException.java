@@ -38,6 +38,12 @@ public class PluginStartException extends PluginException {
          * Permanent.
          */
         NO_MAIN_CLASS(true),
+        /**
+         * Its {@link Runner} cannot run it on this machine as configured: a {@link Sandbox} without
+         * bubblewrap or with a path that does not exist, {@link Limits} without a cgroup. The plugin is never
+         * started without them. Permanent.
+         */
+        RUNNER_UNAVAILABLE(true),
         /** The plugin exited before its handshake for another reason: a crash, worth a retry. */
         EXITED(false),
         /** The plugin printed no handshake within the start timeout, worth a retry. */

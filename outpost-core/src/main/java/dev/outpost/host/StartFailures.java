@@ -95,8 +95,23 @@ final class StartFailures {
      */
     static Verdict ofExit(PluginExit exit, Duration alive, boolean printedOnStdout, List<String> stderr,
                           HandshakeConfig cookie) {
+        // The shell that puts a plugin with Limits into its cgroup cannot execute the command: 127, not
+        // found; 126, not executable. Its message names it, as the JDK's would without limits.
+        if ((exit.exitCode() == 126 || exit.exitCode() == 127)
+                && stderr.stream().anyMatch(line -> line.startsWith(PluginCgroup.WRAPPER_NAME + ": "))) {
+            return new Verdict(Kind.CANNOT_EXECUTE, ": its command cannot be executed");
+        }
         if (exit.exitCode() != 1) {
             return new Verdict(Kind.EXITED, "");
+        }
+        // bubblewrap (a Sandbox) says what it could not do in one line, and exits with status 1.
+        for (String line : stderr) {
+            if (line.startsWith("bwrap: execvp ")) {
+                return new Verdict(Kind.CANNOT_EXECUTE, ": the sandbox cannot execute its command");
+            }
+            if (line.startsWith("bwrap: ")) {
+                return new Verdict(Kind.RUNNER_UNAVAILABLE, ": bubblewrap cannot set up its sandbox here");
+            }
         }
         for (String line : stderr) {
             for (JvmError error : JVM_ERRORS) {

@@ -1,5 +1,6 @@
 package dev.outpost.plugin;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.grpc.Multiplexer;
@@ -169,14 +170,15 @@ public final class PluginServer implements AutoCloseable {
             }
             int maxMessageSize = config.maxMessageSize();
             GrpcBroker broker = mux != null
-                    ? GrpcBroker.multiplexed("plugin", mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, maxMessageSize)
+                    ? GrpcBroker.multiplexed("plugin", mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, maxMessageSize,
+                    config.tracing())
                     : new GrpcBroker("plugin", PluginSockets.brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT,
-                    tls, maxMessageSize);
+                    tls, maxMessageSize, config.tracing());
             StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
                     new FileOutputStream(FileDescriptor.err));
             CompletableFuture<PluginServer> self = new CompletableFuture<>();
             List<ServerServiceDefinition> services = services(config.versionedPlugins().get(version), broker, stdio,
-                    () -> self.join().closeInBackground());
+                    config.tracing(), () -> self.join().closeInBackground());
             MutualTls serverTls = tls;
             SocketAddress listening;
             if (mux != null) {
@@ -241,9 +243,13 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
-    /** go-plugin's services (health, broker, controller, stdio) and the plugins'. */
+    /**
+     * go-plugin's services (health, broker, controller, stdio) and the plugins', of which only the plugins'
+     * are traced: the others are the connection's plumbing, and a span per health check is noise.
+     */
     private static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, GrpcBroker broker,
-                                                          StdioCapture stdio, Runnable shutdown) {
+                                                          StdioCapture stdio, CallTracing tracing,
+                                                          Runnable shutdown) {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("plugin", ServingStatus.SERVING);
         List<ServerServiceDefinition> services = new ArrayList<>();
@@ -266,7 +272,7 @@ public final class PluginServer implements AutoCloseable {
         services.add(stdio.bindService());
         plugins.forEach((name, plugin) -> {
             try {
-                services.addAll(plugin.services(broker));
+                services.addAll(tracing.intercept(plugin.services(broker)));
             } catch (RuntimeException e) {
                 throw new IllegalStateException("error registering plugin \"" + name + "\": " + e.getMessage(), e);
             }

@@ -1,5 +1,6 @@
 package dev.outpost.plugin;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.grpc.Transport;
@@ -22,6 +23,7 @@ public final class ServeConfig {
     private final Network network;
     private final Duration shutdownGrace;
     private final int maxMessageSize;
+    private final CallTracing tracing;
 
     private ServeConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -30,6 +32,7 @@ public final class ServeConfig {
                 : Transport.unixSocketsAvailable() ? Network.UNIX : Network.TCP;
         this.shutdownGrace = builder.shutdownGrace;
         this.maxMessageSize = builder.maxMessageSize;
+        this.tracing = builder.tracing != null ? builder.tracing : CallTracing.global();
     }
 
     public static Builder builder() {
@@ -64,6 +67,11 @@ public final class ServeConfig {
         return maxMessageSize;
     }
 
+    /** How the host's calls and the plugin's callbacks are traced. */
+    CallTracing tracing() {
+        return tracing;
+    }
+
     /** Builds a {@link ServeConfig}. */
     public static final class Builder {
         private HandshakeConfig handshake;
@@ -71,6 +79,7 @@ public final class ServeConfig {
         private Network network;
         private Duration shutdownGrace = Duration.ofSeconds(1);
         private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
+        private CallTracing tracing;
 
         private Builder() {
         }
@@ -140,6 +149,18 @@ public final class ServeConfig {
                 throw new IllegalArgumentException("maxMessageSize must be positive, got " + bytes);
             }
             this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * Traces the host's calls and the plugin's callbacks to the host with {@code openTelemetry}: each
+         * call from the host continues the host's trace (its W3C {@code traceparent} metadata) in a server
+         * span, current while the implementation runs, so the callbacks it makes are client spans of that
+         * trace. By default {@code GlobalOpenTelemetry} whenever one is set, nothing when the OpenTelemetry
+         * API is not on the class path; {@code OpenTelemetry.noop()} turns tracing off.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.tracing = CallTracing.of(Objects.requireNonNull(openTelemetry, "openTelemetry"));
             return this;
         }
 

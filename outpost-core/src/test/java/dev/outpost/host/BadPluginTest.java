@@ -3,9 +3,11 @@ package dev.outpost.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.fixtures.CrashingPlugin;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.fixtures.TestJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +69,23 @@ class BadPluginTest {
                 .hasMessageContaining("exited with status 3 before its handshake")
                 .hasMessageContaining("| config file missing");
         assertThat(failure.stderrTail()).containsExactly("config file missing");
+    }
+
+    @Test
+    void aJavaPluginThatThrowsInMainIsQuotedByItsExceptionAndCausesNotOnlyItsLastFrames() {
+        ClientConfig config = ClientConfig.builder().name("crashing").handshake(ProbePlugin.HANDSHAKE)
+                .command(TestJvm.of(CrashingPlugin.class)).startTimeout(Duration.ofSeconds(30))
+                .plugin("probe", Probe.plugin()).build();
+        PluginStartException failure = startFails(config);
+        assertThat(failure.kind()).isEqualTo(PluginStartException.Kind.EXITED);
+        assertThat(failure.stderrTail()).as("the trace is longer than the tail: its last lines are frames")
+                .hasSize(PluginOutput.TAIL_LINES).noneMatch(line -> line.contains("Exception"));
+        assertThat(failure).hasMessageContaining("exited with status 1 before its handshake")
+                .hasMessageContaining("the exception on its stderr, above the last lines:\n"
+                        + "  | Exception in thread \"main\" java.lang.IllegalStateException: cannot open the plugin's store\n"
+                        + "  | Caused by: java.io.UncheckedIOException: store not readable\n"
+                        + "  | Caused by: java.io.IOException: /var/lib/crashing/store.db: Permission denied\n"
+                        + "last lines of the plugin's stderr:");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.outpost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.outpost.fixtures.CrashingPlugin;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
@@ -14,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -73,8 +76,11 @@ class JavaCommandTest {
     }
 
     private List<String> runOnce(JavaCommand command) throws Exception {
-        ClientConfig config = ClientConfig.builder().handshake(ProbePlugin.HANDSHAKE).command(command)
-                .plugin("probe", Probe.plugin()).gracefulTimeout(Duration.ofSeconds(30)).build();
+        return runOnce(ClientConfig.builder().handshake(ProbePlugin.HANDSHAKE).command(command)
+                .plugin("probe", Probe.plugin()).gracefulTimeout(Duration.ofSeconds(30)).build());
+    }
+
+    private List<String> runOnce(ClientConfig config) throws Exception {
         try (PluginClient client = PluginClient.start(config)) {
             assertThat(client.dispense("probe", Probe.Client.class).echo("hello")).isEqualTo("hello");
             // The JDK's ProcessHandle.Info drops long command lines; the kernel's copy is whole.
@@ -111,6 +117,30 @@ class JavaCommandTest {
         assertThat(Files.readAllLines(classLog))
                 .anyMatch(line -> line.contains(" dev.outpost.plugin.PluginServer source: shared objects file (top)"))
                 .anyMatch(line -> line.contains(" dev.outpost.fixtures.ProbePlugin source: shared objects file (top)"));
+    }
+
+    @Test
+    void recordingTheArchiveWarnsNothingOnStderrAtACleanStopOrAFailedStart() throws Exception {
+        List<String> stderr = new CopyOnWriteArrayList<>();
+        // AutoMTLS: the plugin checks the host's certificate, which loads JFR event classes; the
+        // recording skips each with a warning.
+        List<String> launched = runOnce(ClientConfig.builder().handshake(ProbePlugin.HANDSHAKE)
+                .command(probe().classDataSharing(cache).build()).autoMtls(true).stderr(stderr::add)
+                .plugin("probe", Probe.plugin()).gracefulTimeout(Duration.ofSeconds(30)).build());
+        assertThat(launched).anyMatch(arg -> arg.startsWith("-XX:ArchiveClassesAtExit="));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(archives()).hasSize(1));
+        assertThat(stderr).as("the clean stop's stderr").isNotEmpty().noneMatch(line -> line.contains("[cds]"));
+
+        stderr.clear();
+        ClientConfig crashing = ClientConfig.builder().handshake(ProbePlugin.HANDSHAKE).stderr(stderr::add)
+                .command(JavaCommand.mainClass(classPath, CrashingPlugin.class.getName())
+                        .jvmOptions(probe().build().jvmOptions()).classDataSharing(cache).build())
+                .plugin("probe", Probe.plugin()).startTimeout(Duration.ofSeconds(30)).build();
+        Throwable failure = catchThrowable(() -> PluginClient.start(crashing).close());
+        assertThat(failure).isInstanceOf(PluginStartException.class)
+                .hasMessageContaining("java.lang.IllegalStateException: cannot open the plugin's store")
+                .hasMessageNotContaining("[cds]");
+        assertThat(stderr).as("the failed start's stderr").isNotEmpty().noneMatch(line -> line.contains("[cds]"));
     }
 
     @Test
@@ -161,7 +191,7 @@ class JavaCommandTest {
         JavaCommand command = probe().noClassDataSharing().build();
         assertThat(command.cacheDirectory()).isEmpty();
         assertThat(runOnce(command)).noneMatch(arg -> arg.startsWith("-XX:Shared") || arg.startsWith("-XX:ArchiveClassesAtExit"))
-                .contains("-Xlog:all=warning:stderr", "-XX:+UseSerialGC", ProbePlugin.class.getName());
+                .contains("-Xlog:all=warning,cds=off,cds+dynamic=off:stderr", "-XX:+UseSerialGC", ProbePlugin.class.getName());
         assertThat(ClientConfig.builder().handshake(ProbePlugin.HANDSHAKE).command(command)
                 .plugin("probe", Probe.plugin()).build().name()).isEqualTo("ProbePlugin");
         assertThat(ClientConfig.builder().handshake(ProbePlugin.HANDSHAKE)

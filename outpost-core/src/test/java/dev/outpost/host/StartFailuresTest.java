@@ -50,6 +50,23 @@ class StartFailuresTest {
     }
 
     @Test
+    void bubblewrapsOwnFailuresAreNeitherCookieMismatchesNorWorthARetry() {
+        assertThat(exit(1, QUICK, false, "bwrap: setting up uid map: Permission denied"))
+                .isEqualTo(Kind.RUNNER_UNAVAILABLE);
+        assertThat(exit(1, QUICK, false, "bwrap: execvp ./run: No such file or directory"))
+                .isEqualTo(Kind.CANNOT_EXECUTE);
+        assertThat(exit(2, QUICK, false, "bwrap: whatever")).as("the plugin's own status").isEqualTo(Kind.EXITED);
+    }
+
+    @Test
+    void aCommandTheLimitsWrapperCannotExecuteIsPermanent() {
+        assertThat(exit(127, QUICK, false, "outpost-limits: 7: exec: /p/kv: not found")).isEqualTo(Kind.CANNOT_EXECUTE);
+        assertThat(exit(126, QUICK, false, "outpost-limits: 7: exec: /p/kv: Permission denied"))
+                .isEqualTo(Kind.CANNOT_EXECUTE);
+        assertThat(exit(127, QUICK, false, "sh: 1: foo: not found")).as("the plugin's own shell").isEqualTo(Kind.EXITED);
+    }
+
+    @Test
     void jvmLauncherErrorsAreNotCookieMismatches() {
         assertThat(exit(1, QUICK, false, "Error: Main method not found in class a.B, please define the main method"))
                 .isEqualTo(Kind.NO_MAIN_CLASS);

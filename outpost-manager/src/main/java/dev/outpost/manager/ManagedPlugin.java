@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class ManagedPlugin {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagedPlugin.class);
+    /** Enough to see a crash loop and what came before it, small enough to keep for every plugin. */
+    static final int RECENT_EVENTS = 50;
 
     private final Supervisor manager;
     private final ManagerSettings settings;
@@ -38,6 +40,7 @@ final class ManagedPlugin {
     private final Deque<Instant> recentCrashes = new ArrayDeque<>();
     private String lastError;
     private Integer lastExitCode;
+    private final Deque<PluginEvent> recentEvents = new ArrayDeque<>();
     private ScheduledFuture<?> pending;
     private final PluginProcesses processes;
     private final HealthChecks healthChecks;
@@ -74,7 +77,12 @@ final class ManagedPlugin {
                 generation == null ? OptionalLong.empty() : OptionalLong.of(generation.client.pid()),
                 generation == null ? Optional.empty() : Optional.of(generation.startedAt), restarts,
                 Optional.ofNullable(lastError), lastExitCode == null ? OptionalInt.empty() : OptionalInt.of(lastExitCode),
-                processes.stderrTail());
+                processes.stderrTail(), generation == null ? Optional.empty() : generation.client.usage());
+    }
+
+    /** Its last state changes, oldest first, at most {@link #RECENT_EVENTS}. */
+    synchronized List<PluginEvent> recentEvents() {
+        return List.copyOf(recentEvents);
     }
 
     /** Moves to {@code next}; the table in {@link PluginState} forbids every other move. Holds the monitor. */
@@ -85,7 +93,12 @@ final class ManagedPlugin {
         PluginState previous = state;
         state = next;
         notifyAll();
-        manager.publish(new PluginEvent(id, previous, next, reason, Instant.now(), info()));
+        PluginEvent event = new PluginEvent(id, previous, next, reason, Instant.now(), info());
+        if (recentEvents.size() == RECENT_EVENTS) {
+            recentEvents.removeFirst();
+        }
+        recentEvents.addLast(event);
+        manager.publish(event);
     }
 
     /** First step after discovery: a bad source fails at once, a good one starts unless disabled. */

@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.PluginSets;
 import dev.outpost.host.ClientConfig;
@@ -44,13 +45,23 @@ final class ManagerSettings {
     final List<String> jvmOptions;
     /** Where jar plugins' class data archives go; null: no class data sharing. */
     final Path classDataCache;
+    /** Where {@code .zip} plugins are unpacked. */
+    final Path unpackDirectory;
+    /** Whether a plugin whose manifest names its magic cookie is started with it instead of the host's. */
+    final boolean manifestCookies;
     /** How to ask a plugin for its manifest; null: not asked. */
     final ManifestReader manifestReader;
     final int parallelStarts;
+    /** Whether every plugin runs sandboxed, not only those whose manifest asks. */
+    final boolean sandboxAll;
     /** The listeners given to the builder; the manager adds and removes its own from a copy. */
     final List<PluginListener> listeners;
     final List<CallListener> callListeners;
     final List<StartHook> startHooks;
+    /** The {@code OpenTelemetry} given to the builder, or null for the global one. */
+    final Object openTelemetry;
+    /** Makes spans of the plugins' starts, crashes and restarts; null when tracing is off. */
+    final PluginListener spans;
 
     /**
      * @throws NullPointerException     without a directory or a handshake
@@ -80,11 +91,27 @@ final class ManagerSettings {
         this.hostVersion = builder.hostVersion;
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.classDataCache = builder.classDataCache;
+        this.unpackDirectory = builder.unpackDirectory;
+        this.manifestCookies = builder.manifestCookies;
         this.manifestReader = builder.manifestReader;
         this.parallelStarts = builder.parallelStarts;
+        this.sandboxAll = builder.sandboxAll;
+        this.openTelemetry = builder.openTelemetry;
+        this.spans = spans(openTelemetry);
         this.listeners = List.copyOf(builder.listeners);
         this.callListeners = List.copyOf(builder.callListeners);
         this.startHooks = List.copyOf(builder.startHooks);
+    }
+
+    /**
+     * The listener that makes spans of the plugins' lives, or null when tracing is off: PluginSpans names
+     * OpenTelemetry's types, so it is reached only when they are on the class path.
+     */
+    private static PluginListener spans(Object openTelemetry) {
+        if (!CallTracing.available() || openTelemetry != null && !CallTracing.of(openTelemetry).enabled()) {
+            return null;
+        }
+        return PluginSpans.of(openTelemetry);
     }
 
     /** The application protocol versions this host speaks: those it has plugin types for. */
@@ -102,6 +129,13 @@ final class ManagerSettings {
         return maxMessageSizes.getOrDefault(id, maxMessageSize);
     }
 
+    /** The handshake to start {@code source} with: its manifest's cookie when the manager takes those. */
+    HandshakeConfig handshakeFor(PluginSource source) {
+        return manifestCookies
+                ? source.manifest().flatMap(manifest -> PluginDirectory.handshakeOf(handshake, manifest)).orElse(handshake)
+                : handshake;
+    }
+
     /** What every launch of plugin {@code id} shares; the plugin adds its command, directory and environment. */
     ClientConfig.Builder clientTemplate(String id) {
         ClientConfig.Builder builder = ClientConfig.builder()
@@ -110,6 +144,10 @@ final class ManagerSettings {
                 .startTimeout(startTimeout)
                 .callTimeout(callTimeout)
                 .maxMessageSize(maxMessageSize(id));
+        if (openTelemetry != null) {
+            // Only set when the API is on the class path: the cast is resolved only here.
+            builder.openTelemetry((io.opentelemetry.api.OpenTelemetry) openTelemetry);
+        }
         types.forEach((version, set) -> set.forEach((name, type) -> builder.plugin(version, name, type)));
         return builder;
     }

@@ -3,7 +3,6 @@ package dev.outpost.manager;
 import dev.outpost.host.JavaCommand;
 import dev.outpost.wire.HandshakeConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.HashSet;
@@ -32,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads a plugins directory. Each entry is a plugin: an executable file; a {@code .jar}, run with
- * the host's own {@code java}; or a folder with a {@code plugin.json}. Hidden entries are skipped
+ * the host's own {@code java}; a folder with a {@code plugin.json}; or a {@code .zip} of such a folder,
+ * unpacked into a private cache directory (see {@link PluginArchive}). Hidden entries are skipped
  * quietly; every other entry that is not a plugin (a file that is not executable, a folder without a
  * manifest, a broken link or a symlink loop, something unreadable) is reported once at WARN with the
  * reason. A plugin whose manifest is bad is returned with the reason, so that one bad plugin never
@@ -62,11 +61,15 @@ final class PluginDirectory {
     private final String hostVersion;
     private final List<String> defaultJvmOptions;
     private final Path classDataCache;
+    private final Path unpackCache;
+    private final boolean manifestCookies;
+    private final boolean sandboxAll;
     /** Entries reported as skipped, with the reason given: each is reported once. */
     private final Map<Path, String> skipped = new ConcurrentHashMap<>();
 
     PluginDirectory(Path directory, HandshakeConfig handshake, Set<Integer> protocolVersions, String hostVersion,
-                    List<String> defaultJvmOptions, Path classDataCache) {
+                    List<String> defaultJvmOptions, Path classDataCache, Path unpackCache, boolean manifestCookies,
+                    boolean sandboxAll) {
         // Absolute: plugins are launched with their own folder as working directory.
         this.directory = directory.toAbsolutePath().normalize();
         this.handshake = handshake;
@@ -74,6 +77,9 @@ final class PluginDirectory {
         this.hostVersion = hostVersion;
         this.defaultJvmOptions = defaultJvmOptions;
         this.classDataCache = classDataCache;
+        this.unpackCache = unpackCache;
+        this.manifestCookies = manifestCookies;
+        this.sandboxAll = sandboxAll;
     }
 
     Path directory() {
@@ -135,7 +141,7 @@ final class PluginDirectory {
             } catch (IOException e) {
                 return skip(entry, "unreadable: cannot read " + manifest + ": " + why(e));
             }
-            plugin = Optional.of(folder(entry, manifest));
+            plugin = Optional.of(folder(entry, entry, PluginSource.Kind.FOLDER, fingerprint(manifest)));
         } else if (!attributes.isRegularFile()) {
             return skip(entry, "neither a regular file nor a folder");
         } else if (name.endsWith(".jar")) {
@@ -144,6 +150,8 @@ final class PluginDirectory {
             plugin = Optional.of(checked(new PluginSource(id, entry, PluginSource.Kind.JAR, Optional.empty(),
                     java.command(), Optional.of(java), directory, Map.of(), Optional.empty(), Optional.empty(),
                     fingerprint(entry))));
+        } else if (name.endsWith(".zip")) {
+            plugin = Optional.of(zip(entry));
         } else if (Files.isExecutable(entry)) {
             int dot = name.lastIndexOf('.');
             String id = dot > 0 ? name.substring(0, dot) : name;
@@ -151,7 +159,7 @@ final class PluginDirectory {
                     List.of(entry.toString()), Optional.empty(), directory, Map.of(), Optional.empty(), Optional.empty(),
                     fingerprint(entry))));
         } else {
-            return skip(entry, "not executable (and not a .jar or a folder with " + MANIFEST + ")");
+            return skip(entry, "not executable (and not a .jar, a .zip or a folder with " + MANIFEST + ")");
         }
         skipped.remove(entry);
         return plugin;
@@ -197,10 +205,25 @@ final class PluginDirectory {
         return Files.isSymbolicLink(at);
     }
 
-    private PluginSource folder(Path folder, Path manifestFile) {
-        String folderName = folder.getFileName().toString();
-        PluginSource unreadable = new PluginSource(folderName, folder, PluginSource.Kind.FOLDER, Optional.empty(),
-                List.of(), Optional.empty(), folder, Map.of(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
+    /** A zip of a plugin folder: the folder it unpacks to, listed under the zip's path. */
+    private PluginSource zip(Path zip) {
+        try {
+            return folder(zip, PluginArchive.unpack(zip, unpackCache), PluginSource.Kind.ZIP, fingerprint(zip));
+        } catch (PluginArchive.BadArchiveException e) {
+            return new PluginSource(zip.getFileName().toString(), zip, PluginSource.Kind.ZIP, Optional.empty(),
+                    List.of(), Optional.empty(), directory, Map.of(), Optional.empty(), Optional.of(e.getMessage()),
+                    fingerprint(zip));
+        }
+    }
+
+    /**
+     * A plugin folder, read from {@code root}'s manifest and listed under {@code entry} (the folder itself,
+     * or the zip it was unpacked from).
+     */
+    private PluginSource folder(Path entry, Path root, PluginSource.Kind kind, String entryFingerprint) {
+        Path manifestFile = root.resolve(MANIFEST);
+        PluginSource unreadable = new PluginSource(entry.getFileName().toString(), entry, kind, Optional.empty(),
+                List.of(), Optional.empty(), root, Map.of(), Optional.empty(), Optional.empty(), entryFingerprint);
         Manifest manifest;
         try {
             manifest = JSON.readValue(manifestFile.toFile(), Manifest.class);
@@ -222,24 +245,43 @@ final class PluginDirectory {
             return unreadable.failed(MANIFEST + ": id \"" + manifest.id()
                     + "\" must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        PluginSource known = new PluginSource(manifest.id(), folder, PluginSource.Kind.FOLDER, Optional.of(manifest),
-                List.of(), Optional.empty(), folder, manifest.env(), Optional.empty(), Optional.empty(), fingerprint(manifestFile));
+        PluginSource known = new PluginSource(manifest.id(), entry, kind, Optional.of(manifest),
+                List.of(), Optional.empty(), root, manifest.env(), Optional.empty(), Optional.empty(), entryFingerprint);
         boolean hasCommand = !manifest.command().isEmpty();
         boolean hasJar = manifest.jar() != null && !manifest.jar().isBlank();
-        if (hasCommand == hasJar) {
-            return known.failed(MANIFEST + " must give exactly one of \"command\" and \"jar\"");
+        boolean hasMainClass = manifest.mainClass() != null && !manifest.mainClass().isBlank();
+        if ((hasCommand ? 1 : 0) + (hasJar ? 1 : 0) + (hasMainClass ? 1 : 0) != 1) {
+            return known.failed(MANIFEST + " must give exactly one of \"command\", \"jar\" and \"mainClass\"");
         }
+        if (hasMainClass != !manifest.classPath().isEmpty()) {
+            return known.failed(MANIFEST + ": " + (hasMainClass
+                    ? "\"mainClass\" needs a \"classPath\": the jars to run it from, relative to the folder"
+                    : "\"classPath\" goes with \"mainClass\" only"));
+        }
+        List<String> jvmOptions = manifest.jvmOptions().isEmpty() ? defaultJvmOptions : manifest.jvmOptions();
+        StringBuilder fingerprint = new StringBuilder(entryFingerprint);
         List<String> command = new ArrayList<>();
-        Path program;
+        Path program = null;
         JavaCommand java = null;
-        if (hasJar) {
-            program = folder.resolve(manifest.jar()).normalize();
-            java = javaCommand(program, manifest.jvmOptions().isEmpty() ? defaultJvmOptions : manifest.jvmOptions(),
-                    manifest.args());
+        if (hasMainClass) {
+            List<Path> classPath = new ArrayList<>();
+            for (String element : manifest.classPath()) {
+                Path resolved = root.resolve(element).normalize();
+                if (!Files.exists(resolved)) {
+                    return known.failed(MANIFEST + ": class path entry " + resolved + " does not exist");
+                }
+                classPath.add(resolved);
+                fingerprint.append('+').append(fingerprint(resolved));
+            }
+            java = configured(JavaCommand.mainClass(classPath, manifest.mainClass()), jvmOptions, manifest.args());
+            command.addAll(java.command());
+        } else if (hasJar) {
+            program = root.resolve(manifest.jar()).normalize();
+            java = javaCommand(program, jvmOptions, manifest.args());
             command.addAll(java.command());
         } else {
             String first = manifest.command().get(0);
-            Path local = folder.resolve(first).normalize();
+            Path local = root.resolve(first).normalize();
             boolean inFolder = first.contains("/") || Files.exists(local);
             program = inFolder ? local : null;
             command.add(inFolder ? local.toString() : first);
@@ -249,23 +291,36 @@ final class PluginDirectory {
         if (program != null && !Files.isRegularFile(program)) {
             return known.failed(MANIFEST + ": " + (hasJar ? "jar " : "command ") + program + " does not exist");
         }
-        String fingerprint = fingerprint(manifestFile) + (program != null ? "+" + fingerprint(program) : "");
-        PluginSource source = new PluginSource(manifest.id(), folder, PluginSource.Kind.FOLDER, Optional.of(manifest),
-                List.copyOf(command), Optional.ofNullable(java), folder, manifest.env(), Optional.ofNullable(program), Optional.empty(),
-                fingerprint);
+        if (program != null && kind == PluginSource.Kind.FOLDER) {
+            fingerprint.append('+').append(fingerprint(program));
+        }
+        PluginSource source = new PluginSource(manifest.id(), entry, kind, Optional.of(manifest),
+                List.copyOf(command), Optional.ofNullable(java), root, manifest.env(), Optional.ofNullable(program),
+                Optional.empty(), fingerprint.toString());
         return checked(source);
     }
 
     /** Checks what a manifest promises against this host and the files. */
     PluginSource checked(PluginSource source) {
         if (source.manifest().isEmpty()) {
-            return source;
+            return Confinement.apply(source, sandboxAll);
         }
         Manifest manifest = source.manifest().get();
         if (!manifest.protocolVersions().isEmpty()
                 && manifest.protocolVersions().stream().noneMatch(protocolVersions::contains)) {
             return source.failed("speaks protocol versions " + manifest.protocolVersions() + ", but this host speaks "
                     + protocolVersions.stream().sorted().toList());
+        }
+        if (manifest.magicCookie() != null) {
+            Optional<HandshakeConfig> cookie = handshakeOf(handshake, manifest);
+            if (cookie.isEmpty()) {
+                return source.failed(MANIFEST + ": \"magicCookie\" must be KEY=VALUE, got \"" + manifest.magicCookie() + "\"");
+            }
+            if (!manifestCookies && !cookie.get().equals(handshake)) {
+                // Started anyway, the plugin would refuse the host's cookie and exit: say why before that.
+                return source.failed("made for another host: its magic cookie is " + manifest.magicCookie()
+                        + ", this host's is " + handshake.magicCookieKey() + "=" + handshake.magicCookieValue());
+            }
         }
         if (manifest.requires() != null && !manifest.requires().isBlank()) {
             try {
@@ -289,24 +344,19 @@ final class PluginDirectory {
                 return source.failed(problem);
             }
         }
-        return source;
+        return Confinement.apply(source, sandboxAll);
     }
 
     /** Null when {@code file} has the SHA-256 {@code expected}, else what is wrong. */
     static String checksumProblem(Path file, String expected) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[65536];
-            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                digest.update(buffer, 0, read);
-            }
-            byte[] actual = digest.digest();
+        try {
+            byte[] actual = PluginArchive.sha256(file);
             if (!MessageDigest.isEqual(actual, HexFormat.of().parseHex(expected.toLowerCase(Locale.ROOT)))) {
                 return "checksum mismatch for " + file + ": expected sha256 " + expected.toLowerCase(Locale.ROOT)
                         + ", got " + HexFormat.of().formatHex(actual);
             }
             return null;
-        } catch (IOException | NoSuchAlgorithmException e) {
+        } catch (IOException e) {
             return "cannot read " + file + " to check its checksum: " + e.getMessage();
         }
     }
@@ -321,11 +371,27 @@ final class PluginDirectory {
     }
 
     private JavaCommand javaCommand(Path jar, List<String> jvmOptions, List<String> args) {
-        JavaCommand.Builder java = JavaCommand.jar(jar).jvmOptions(jvmOptions).args(args);
+        return configured(JavaCommand.jar(jar), jvmOptions, args);
+    }
+
+    private JavaCommand configured(JavaCommand.Builder java, List<String> jvmOptions, List<String> args) {
+        java.jvmOptions(jvmOptions).args(args);
         return (classDataCache != null ? java.classDataSharing(classDataCache) : java.noClassDataSharing()).build();
     }
 
     HandshakeConfig handshake() {
         return handshake;
     }
+
+    /** {@code host}'s handshake with the manifest's magic cookie, if it gives a well-formed one. */
+    static Optional<HandshakeConfig> handshakeOf(HandshakeConfig handshake, Manifest manifest) {
+        String cookie = manifest.magicCookie();
+        int equals = cookie == null ? -1 : cookie.indexOf('=');
+        if (equals <= 0 || equals == cookie.length() - 1) {
+            return Optional.empty();
+        }
+        return Optional.of(HandshakeConfig.of(handshake.protocolVersion(), cookie.substring(0, equals),
+                cookie.substring(equals + 1)));
+    }
+
 }

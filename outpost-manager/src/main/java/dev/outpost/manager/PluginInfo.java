@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.host.ResourceUsage;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -22,8 +23,10 @@ import java.util.OptionalLong;
  *                     failure quotes what the plugin printed)
  * @param lastExitCode the exit status of its last process, once one exited
  * @param stderrTail   the last lines its processes wrote on stderr
+ * @param usage        the memory and CPU time its current process and what it started use, when it runs with
+ *                     {@code "limits"} (which give it a cgroup that counts them)
  */
 public record PluginInfo(String id, Path source, Optional<Manifest> manifest, PluginState state, OptionalLong pid,
                          Optional<Instant> startedAt, int restarts, Optional<String> lastError,
-                         OptionalInt lastExitCode, List<String> stderrTail) {
+                         OptionalInt lastExitCode, List<String> stderrTail, Optional<ResourceUsage> usage) {
 }

@@ -66,7 +66,8 @@ public final class PluginManager implements AutoCloseable {
     private PluginManager(ManagerSettings settings) {
         this.settings = settings;
         this.directory = new PluginDirectory(settings.directory, settings.handshake, settings.protocolVersions(),
-                settings.hostVersion, settings.jvmOptions, settings.classDataCache);
+                settings.hostVersion, settings.jvmOptions, settings.classDataCache,
+                settings.unpackDirectory, settings.manifestCookies, settings.sandboxAll);
         this.supervision = new Supervision(settings, lifecycle);
         this.sync = new DirectorySync(supervision, directory, plugins);
     }
@@ -157,6 +158,16 @@ public final class PluginManager implements AutoCloseable {
     /** One plugin. */
     public Optional<PluginInfo> plugin(String id) {
         return Optional.ofNullable(plugins.get(id)).map(ManagedPlugin::info);
+    }
+
+    /**
+     * The plugin's last state changes, oldest first: at most the last 50, since it was found in the
+     * directory (a plugin unloaded and found again starts a new history).
+     *
+     * @throws IllegalArgumentException when there is no such plugin
+     */
+    public List<PluginEvent> events(String id) {
+        return require(id).recentEvents();
     }
 
     /**
@@ -377,11 +388,16 @@ public final class PluginManager implements AutoCloseable {
         String hostVersion = "0.0.0";
         List<String> jvmOptions = JavaCommand.DEFAULT_JVM_OPTIONS;
         Path classDataCache = JavaCommand.defaultCacheDirectory();
+        Path unpackDirectory = JavaCommand.defaultCacheDirectory().resolveSibling("plugins");
+        boolean manifestCookies;
         ManifestReader manifestReader;
         int parallelStarts = Math.max(2, Runtime.getRuntime().availableProcessors());
+        boolean sandboxAll;
         final List<PluginListener> listeners = new ArrayList<>();
         final List<CallListener> callListeners = new ArrayList<>();
         final List<StartHook> startHooks = new ArrayList<>();
+        /** An {@code OpenTelemetry}, typed so that the builder loads without the API; null: the global one. */
+        Object openTelemetry;
 
         private Builder() {
         }
@@ -549,7 +565,37 @@ public final class PluginManager implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where {@code .zip} plugins of the directory are unpacked, one folder per zip content; default
+         * {@code plugins} beside {@link JavaCommand#defaultCacheDirectory()} ({@code ~/.cache/outpost/plugins}).
+         * Created 0700; it must be this user's and writable by nobody else, as its jars are run.
+         */
+        public Builder unpackDirectory(Path directory) {
+            this.unpackDirectory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * Starts a plugin whose manifest names its {@code magicCookie} with that cookie instead of the
+         * handshake's, for a host that supervises plugins made for other hosts (as {@code outpost run} does).
+         * Off by default: such a plugin fails at once, "made for another host", when the cookies differ.
+         */
+        public Builder magicCookieFromManifests(boolean fromManifests) {
+            this.manifestCookies = fromManifests;
+            return this;
+        }
+
         /** How many plugins may be starting at the same time; default the number of cores, at least 2. */
+        /**
+         * Runs every plugin in a {@link dev.outpost.host.Sandbox} (default false: only those whose
+         * {@code plugin.json} asks for one). A plugin's own {@code "sandbox"} settings still apply; one
+         * without them gets the defaults: no network, nothing writable but its socket directory.
+         */
+        public Builder sandboxAll(boolean sandboxAll) {
+            this.sandboxAll = sandboxAll;
+            return this;
+        }
+
         public Builder parallelStarts(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("parallelStarts must be at least 1");
@@ -576,6 +622,18 @@ public final class PluginManager implements AutoCloseable {
          */
         public Builder onStart(StartHook hook) {
             startHooks.add(Objects.requireNonNull(hook, "hook"));
+            return this;
+        }
+
+        /**
+         * Traces with {@code openTelemetry}: the calls to the plugins and their callbacks (as {@link
+         * ClientConfig.Builder#openTelemetry}), and each plugin's starts, crashes, restarts and reloads as
+         * spans {@code outpost.plugin.start}, {@code .crash}, {@code .restart} and {@code .reload}. By default
+         * {@code GlobalOpenTelemetry} whenever one is set, nothing when the OpenTelemetry API is not on the
+         * class path; {@code OpenTelemetry.noop()} turns tracing off.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
             return this;
         }
 

@@ -46,10 +46,13 @@ final class PluginProcesses {
 
     private ClientConfig config(PluginSource current) {
         ClientConfig.Builder config = settings.clientTemplate(id)
+                .handshake(settings.handshakeFor(current))
                 .workingDirectory(current.workingDir())
                 .env(current.env())
                 .stderr(this::rememberStderr);
         current.java().ifPresentOrElse(config::command, () -> config.command(current.command()));
+        current.sandbox().ifPresent(config::runner);
+        current.limits().ifPresent(config::limits);
         if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
             // Checked again at each launch: the file may have changed since the directory was read.
             String problem = PluginDirectory.checksumProblem(current.checked().get(), current.manifest().get().sha256());

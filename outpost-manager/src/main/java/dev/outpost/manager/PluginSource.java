@@ -1,6 +1,8 @@
 package dev.outpost.manager;
 
 import dev.outpost.host.JavaCommand;
+import dev.outpost.host.Limits;
+import dev.outpost.host.Sandbox;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +14,7 @@ import java.util.Optional;
  * @param id          the plugin's id
  * @param path        the directory entry
  * @param kind        what kind of entry it is
- * @param manifest    its {@code plugin.json}, for a folder plugin
+ * @param manifest    its {@code plugin.json}, for a folder or zip plugin
  * @param command     the command line to launch it
  * @param java        the same for a jar plugin, with its class data sharing
  * @param workingDir  the directory to launch it in
@@ -20,10 +22,20 @@ import java.util.Optional;
  * @param checked     the file whose checksum the manifest gives, if it gives one
  * @param error       why it cannot run, if it cannot
  * @param fingerprint what changes when the plugin's files change
+ * @param sandbox     how to confine it, when it runs sandboxed
+ * @param limits      its resource limits, if it has any
  */
 record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
                     Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
-                    String fingerprint) {
+                    String fingerprint, Optional<Sandbox> sandbox, Optional<Limits> limits) {
+
+    /** An entry that runs unconfined until {@link #sandboxed} says otherwise. */
+    PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
+                 Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked,
+                 Optional<String> error, String fingerprint) {
+        this(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint, Optional.empty(),
+                Optional.empty());
+    }
 
     /** The kinds of directory entries that are plugins. */
     enum Kind {
@@ -32,7 +44,9 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
         /** A {@code .jar}, run with the host's {@code java -jar}. */
         JAR,
         /** A folder with a {@code plugin.json}. */
-        FOLDER
+        FOLDER,
+        /** A {@code .zip} of such a folder, run from where it was unpacked. */
+        ZIP
     }
 
     /**
@@ -40,15 +54,26 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
      * than the folder name that a folder whose manifest gives no usable id is listed under.
      */
     boolean claimsId() {
-        return kind != Kind.FOLDER || manifest.isPresent();
+        return (kind != Kind.FOLDER && kind != Kind.ZIP) || manifest.isPresent();
     }
 
     PluginSource renamed(String newId) {
-        return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint);
+        return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                sandbox, limits);
     }
 
     PluginSource failed(String reason) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, Optional.of(reason),
-                fingerprint);
+                fingerprint, sandbox, limits);
+    }
+
+    PluginSource sandboxed(Sandbox confinement) {
+        return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                Optional.of(confinement), limits);
+    }
+
+    PluginSource limited(Limits resources) {
+        return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                sandbox, Optional.of(resources));
     }
 }

@@ -43,6 +43,9 @@ final class Supervision implements Supervisor {
         this.workers = Executors.newCachedThreadPool(Transport.daemonThreads("outpost-manager"));
         this.timers = Executors.newScheduledThreadPool(1, Transport.daemonThreads("outpost-manager-timer"));
         this.launcher = new Launcher(settings.parallelStarts);
+        if (settings.spans != null) {
+            listeners.add(settings.spans); // first: a span ends before the application hears of its event
+        }
         listeners.addAll(settings.listeners);
     }
 

@@ -108,7 +108,7 @@ class DirectoryEntriesTest extends ManagerTestSupport {
             // One timer thread handles the settled changes in order: once this is reported, all are.
             await().atMost(Duration.ofSeconds(60)).until(() -> logs.lines().stream().anyMatch(l -> l.contains("later.txt")));
 
-            String notExecutable = ": not executable (and not a .jar or a folder with plugin.json)";
+            String notExecutable = ": not executable (and not a .jar, a .zip or a folder with plugin.json)";
             assertThat(logs.lines()).containsExactlyInAnyOrder(
                     "WARN outpost.directory: skipping " + entry("dangling") + ": broken symlink to nowhere",
                     "WARN outpost.directory: skipping " + entry("data") + ": folder without plugin.json",

@@ -27,6 +27,13 @@ abstract class ManagerTestSupport {
         }
     }
 
+    /** The reason of plugin {@code id}, which must fail as it is read, without a start. */
+    String failedAtOnce(String id) {
+        PluginEvent failed = events.await(id, PluginState.FAILED, 1);
+        org.assertj.core.api.Assertions.assertThat(events.moves(id)).containsExactly("LOADING -> FAILED");
+        return failed.reason();
+    }
+
     PluginInfo info(String id) {
         return manager.plugin(id).orElseThrow();
     }

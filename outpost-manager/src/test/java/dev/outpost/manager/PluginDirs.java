@@ -60,6 +60,17 @@ final class PluginDirs {
         return folder;
     }
 
+    /**
+     * One folder per entry of {@code values}, named by its key, whose {@code plugin.json} runs the sensor plugin
+     * with {@code "field": value}.
+     */
+    static void folders(Path dir, String field, java.util.Map<String, String> values) throws IOException {
+        for (java.util.Map.Entry<String, String> plugin : values.entrySet()) {
+            folder(dir, plugin.getKey(), "{\"id\": \"" + plugin.getKey() + "\", \"command\": " + commandJson()
+                    + ", \"" + field + "\": " + plugin.getValue() + "}");
+        }
+    }
+
     /** A JSON list of the sensor plugin's command line. */
     static String commandJson(String... args) {
         return TestJvm.of(SensorPlugin.class, args).stream()

@@ -177,7 +177,7 @@ public final class HostProbe {
                 heap.getCommitted() / 1048576.0);
     }
 
-    private static long rssKb(long pid) throws IOException {
+    static long rssKb(long pid) throws IOException {
         return status(Long.toString(pid), "VmRSS");
     }
 

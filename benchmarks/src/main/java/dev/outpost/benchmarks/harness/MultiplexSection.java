@@ -1,6 +1,8 @@
 package dev.outpost.benchmarks.harness;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,8 +36,8 @@ final class MultiplexSection {
                 + "connection). The ratio is multiplexed / plain for p50 (above 1: multiplexing is slower) and for "
                 + "calls/s (below 1: multiplexing is slower). Medians over " + report.rounds(BASELINE, "get")
                 + " rounds.\n\n");
-        b.append("| pair | p50 µs plain | p50 µs multiplexed | p50 ratio | calls/s plain, 1 / 16 callers "
-                + "| calls/s multiplexed, 1 / 16 | calls/s ratio, 1 / 16 |\n");
+        b.append("| pair | p50 µs plain | p50 µs multiplexed | p50 ratio | calls/s plain, 1 / 4 / 16 callers "
+                + "| calls/s multiplexed, 1 / 4 / 16 | calls/s ratio, 1 / 4 / 16 |\n");
         b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (var pair : PAIRS.entrySet()) {
             String plain = pair.getKey();
@@ -44,15 +46,33 @@ final class MultiplexSection {
                     .append(" | ").append(ResultsReport.f(report.get(plain, 1, "p50_us"), 1))
                     .append(" | ").append(ResultsReport.f(report.get(mux, 1, "p50_us"), 1))
                     .append(" | ").append(ResultsReport.ratio(report.get(mux, 1, "p50_us"), report.get(plain, 1, "p50_us")))
-                    .append(" | ").append(ResultsReport.f(report.get(plain, 1, "calls_per_s"), 0)).append(" / ")
-                    .append(ResultsReport.f(report.get(plain, 16, "calls_per_s"), 0))
-                    .append(" | ").append(ResultsReport.f(report.get(mux, 1, "calls_per_s"), 0)).append(" / ")
-                    .append(ResultsReport.f(report.get(mux, 16, "calls_per_s"), 0))
-                    .append(" | ").append(ResultsReport.ratio(report.get(mux, 1, "calls_per_s"),
-                            report.get(plain, 1, "calls_per_s"))).append(" / ")
-                    .append(ResultsReport.ratio(report.get(mux, 16, "calls_per_s"), report.get(plain, 16, "calls_per_s")))
-                    .append(" |\n");
+                    .append(" | ").append(perCallerCount(report, plain, null))
+                    .append(" | ").append(perCallerCount(report, mux, null))
+                    .append(" | ").append(perCallerCount(report, mux, plain)).append(" |\n");
         }
+        b.append("\nThroughput against go-plugin v1.8.0's own pair in the same mode: calls/s ratio at 1 / 4 / 16 callers "
+                + "(below 1: slower than go-plugin's).\n\n");
+        b.append("| pair | plain, vs v1.8.0's own plain | multiplexed, vs v1.8.0's own multiplexed |\n");
+        b.append("| --- | ---: | ---: |\n");
+        for (var pair : PAIRS.entrySet()) {
+            if (!pair.getKey().equals(BASELINE)) {
+                b.append("| ").append(pair.getValue())
+                        .append(" | ").append(perCallerCount(report, pair.getKey(), BASELINE))
+                        .append(" | ").append(perCallerCount(report, pair.getKey() + "-mux", BASELINE + "-mux"))
+                        .append(" |\n");
+            }
+        }
+    }
+
+    /** Calls/s of {@code pair} at 1 / 4 / 16 callers, or with a {@code base} pair its ratio to that pair's. */
+    private static String perCallerCount(ResultsReport report, String pair, String base) {
+        List<String> cells = new ArrayList<>();
+        for (int callers : new int[] {1, 4, 16}) {
+            double calls = report.get(pair, callers, "calls_per_s");
+            cells.add(base == null ? ResultsReport.f(calls, 0)
+                    : ResultsReport.ratio(calls, report.get(base, callers, "calls_per_s")));
+        }
+        return String.join(" / ", cells);
     }
 
     /** The target line: each Outpost pair's multiplexing costs, as a p50 ratio, no more than go-plugin's own. */
@@ -67,7 +87,7 @@ final class MultiplexSection {
                 met &= ours <= goPlugin;
             }
         }
-        ResultsReport.target(b, "broker multiplexing costs, as a ratio (multiplexed / plain Get p50), no more than "
+        TargetsSection.target(b, "broker multiplexing costs, as a ratio (multiplexed / plain Get p50), no more than "
                 + "go-plugin v1.8.0's own", Double.isNaN(goPlugin) ? "–" : measured.toString(), met);
     }
 

@@ -1,11 +1,5 @@
 package dev.outpost.benchmarks.harness;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,13 +10,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import javax.imageio.ImageIO;
+import java.util.TreeMap;
 
 /**
  * Turns the harness's raw lines ({@code pair=ID round=R BENCH WHAT key=value...}) into
  * {@code results.md}, {@code results.csv} and {@code latency.png}:
- * {@code ResultsReport RAW_FILE META_FILE OUT_DIR}. Per pair and measurement, the tables show the median
- * over the rounds of each round's figure; the CSV keeps every round.
+ * {@code ResultsReport RAW_FILE META_FILE OUT_DIR [JMH_RESULT.json]}. Per pair and measurement, the tables show
+ * the median over the rounds of each round's figure; the CSV keeps every round. The goals (see
+ * {@link GoalsSection}) quote the JMH result when one is given.
  */
 public final class ResultsReport {
 
@@ -39,6 +34,11 @@ public final class ResultsReport {
 
     static final String BASELINE = "go-go";
 
+    /** The bare JVM's rows (BareJvmProbe): its cold start and its idle RSS, in the rounds of the pairs. */
+    static final String BARE_JVM = "bare-jvm";
+    static final String BARE_COLD_START = "bare_cold_start";
+    static final String BARE_IDLE = "bare_idle";
+
     /** Meta lines {@code change COMMIT: what it changed} list the commits of section 8, in order. */
     static final String CHANGE = "change ";
 
@@ -52,7 +52,19 @@ public final class ResultsReport {
 
     private final List<Row> rows = new ArrayList<>();
 
+    /** The JMH result the goals quote (interface vs protobuf mode), or null when there is none. */
+    private final Path jmhResult;
+
     ResultsReport() {
+        this(null);
+    }
+
+    ResultsReport(Path jmhResult) {
+        this.jmhResult = jmhResult;
+    }
+
+    Path jmhResult() {
+        return jmhResult;
     }
 
     void add(Row row) {
@@ -60,11 +72,11 @@ public final class ResultsReport {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: ResultsReport RAW_FILE META_FILE OUT_DIR");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: ResultsReport RAW_FILE META_FILE OUT_DIR [JMH_RESULT.json]");
             System.exit(2);
         }
-        ResultsReport report = new ResultsReport();
+        ResultsReport report = new ResultsReport(args.length == 4 ? Path.of(args[3]) : null);
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             report.parse(line).ifPresent(report::add);
         }
@@ -73,7 +85,7 @@ public final class ResultsReport {
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.csv"), report.csv());
         Files.writeString(out.resolve("results.md"), report.markdown(meta));
-        report.plot(out.resolve("latency.png"));
+        LatencyPlot.write(report, out.resolve("latency.png"));
         System.out.println("ResultsReport: wrote results.md, results.csv, latency.png to " + out);
     }
 
@@ -110,15 +122,41 @@ public final class ResultsReport {
 
     /** Median over rounds of {@code key} in the rows of {@code pair}/{@code what} (matching {@code filter} k=v). */
     double median(String pair, String what, String filterKey, String filterValue, String key) {
-        double[] values = rows.stream()
+        return median(matching(pair, what, filterKey, filterValue).mapToDouble(r -> r.num(key)).toArray());
+    }
+
+    /**
+     * Per round, the figure {@code key} of {@code pair}/{@code what} (rows matching {@code filter} k=v): the
+     * median of the round's rows. Rounds without that figure are absent.
+     */
+    Map<Integer, Double> byRound(String pair, String what, String filterKey, String filterValue, String key) {
+        Map<Integer, List<Double>> values = new TreeMap<>();
+        matching(pair, what, filterKey, filterValue).filter(r -> !Double.isNaN(r.num(key)))
+                .forEach(r -> values.computeIfAbsent(r.round(), k -> new ArrayList<>()).add(r.num(key)));
+        Map<Integer, Double> medians = new TreeMap<>();
+        values.forEach((round, v) -> medians.put(round, median(v.stream().mapToDouble(Double::doubleValue).toArray())));
+        return medians;
+    }
+
+    private java.util.stream.Stream<Row> matching(String pair, String what, String filterKey, String filterValue) {
+        return rows.stream()
                 .filter(r -> r.pair().equals(pair) && r.what().equals(what))
-                .filter(r -> filterKey == null || filterValue.equals(r.values().get(filterKey)))
-                .mapToDouble(r -> r.num(key)).filter(v -> !Double.isNaN(v)).sorted().toArray();
-        if (values.length == 0) {
+                .filter(r -> filterKey == null || filterValue.equals(r.values().get(filterKey)));
+    }
+
+    /** The median of {@code values}, NaN ones left out; NaN when none is left. */
+    static double median(double[] values) {
+        double[] sorted = Arrays.stream(values).filter(v -> !Double.isNaN(v)).sorted().toArray();
+        if (sorted.length == 0) {
             return Double.NaN;
         }
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The rows of {@code pair}/{@code what}, in the order measured. */
+    List<Row> rows(String pair, String what) {
+        return matching(pair, what, null, null).toList();
     }
 
     long rounds(String pair, String what) {
@@ -177,19 +215,16 @@ public final class ResultsReport {
             b.append(" | ").append(f(get(id, 16, "p50_us"), 0)).append(" / ").append(f(get(id, 16, "p99_us"), 0)).append(" |\n");
         }
         b.append("\n## 3. Cold start: launch to first successful Get (ms)\n\n");
+        b.append("The last row is the limit a Java plugin can approach: a bare JVM that prints \"hi\" and exits, "
+                + "launched like a Java plugin (`interop/java-plugin`: the same JVM options, class data sharing with an "
+                + "archive of its own), timed by a Java process from just before the launch to the line read.\n\n");
         b.append("| pair | p50 ms | mean ms | min ms | max ms | p50 vs baseline | runs × rounds |\n");
         b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (var pair : PAIRS.entrySet()) {
-            String id = pair.getKey();
-            b.append("| ").append(pair.getValue()).append(" | ").append(f(median(id, "cold_start", null, null, "p50_ms"), 1))
-                    .append(" | ").append(f(median(id, "cold_start", null, null, "mean_ms"), 1))
-                    .append(" | ").append(f(median(id, "cold_start", null, null, "min_ms"), 1))
-                    .append(" | ").append(f(median(id, "cold_start", null, null, "max_ms"), 1))
-                    .append(" | ").append(ratio(median(id, "cold_start", null, null, "p50_ms"),
-                            median(BASELINE, "cold_start", null, null, "p50_ms")))
-                    .append(" | ").append(f(median(id, "cold_start", null, null, "runs"), 0)).append(" × ")
-                    .append(rounds(id, "cold_start")).append(" |\n");
+            coldRow(b, pair.getValue(), pair.getKey(), "cold_start");
         }
+        coldRow(b, "bare JVM printing \"hi\" (a Java plugin's JVM options and class data sharing)", BARE_JVM,
+                BARE_COLD_START);
         b.append("\n## 4. Crash detection: SIGKILL of the plugin to the host's state change (ms)\n\n");
         b.append("Java host: from just before `ProcessHandle.destroyForcibly()` (SIGKILL) to the completion of "
                 + "`PluginClient.onExit()` (a callback timestamp). Go host: from just before `syscall.Kill(pid, SIGKILL)` "
@@ -214,9 +249,12 @@ public final class ResultsReport {
         b.append("\n## 5. Memory (RSS from /proc/PID/status VmRSS, after 2 s idle)\n\n");
         b.append("| process | RSS MB | vs Go plugin |\n| --- | ---: | ---: |\n");
         double goRss = median("mem-go-plugin", "idle_plugin", null, null, "rss_mb");
-        memRow(b, "idle Go plugin (go-kv-plugin)", "mem-go-plugin", goRss);
-        memRow(b, "idle Java plugin, protobuf (java-kv-plugin: default JVM options, AppCDS)", "mem-java-plugin", goRss);
-        memRow(b, "idle Java plugin, interface mode (same JVM options)", "mem-java-plugin-iface", goRss);
+        memRow(b, "idle Go plugin (go-kv-plugin)", "mem-go-plugin", "idle_plugin", goRss);
+        memRow(b, "idle Java plugin, protobuf (java-kv-plugin: default JVM options, AppCDS)", "mem-java-plugin",
+                "idle_plugin", goRss);
+        memRow(b, "idle Java plugin, interface mode (same JVM options)", "mem-java-plugin-iface", "idle_plugin", goRss);
+        memRow(b, "idle bare JVM that printed a line and waits (same JVM options, its own AppCDS archive)", BARE_JVM,
+                BARE_IDLE, goRss);
         b.append("\n| Java host (HostProbe, default JVM options) | RSS MB | threads | heap used MB (after GC) | heap committed MB |\n");
         b.append("| --- | ---: | ---: | ---: | ---: |\n");
         for (String plugins : new String[] {"1", "50"}) {
@@ -256,37 +294,7 @@ public final class ResultsReport {
         }
         changes(b, meta);
         MultiplexSection.append(this, b);
-        b.append("\n## Targets\n\n| target | measured | met |\n| --- | --- | --- |\n");
-        double jg = get("java-go", 1, "p50_us");
-        double gg = get(BASELINE, 1, "p50_us");
-        double jgMean = get("java-go", 1, "mean_us");
-        double ggMean = get(BASELINE, 1, "mean_us");
-        target(b, "Java host → Go plugin round trip within 1.2x of Go host → Go plugin (p50)",
-                ratio(jg, gg) + " (p50 " + f(jg, 1) + " vs " + f(gg, 1) + " µs; mean " + ratio(jgMean, ggMean) + ")",
-                jg / gg <= 1.2);
-        double cold = median("java-java", "cold_start", null, null, "p50_ms");
-        target(b, "Java plugin cold start under 300 ms (Java host, p50)", f(cold, 1) + " ms", cold < 300);
-        double rss = median("mem-java-plugin", "idle_plugin", null, null, "rss_mb");
-        target(b, "idle Java plugin under 60 MB RSS", f(rss, 1) + " MB", rss < 60);
-        double crash = Math.max(median("java-java", "crash_detect", null, null, "p50_ms"),
-                median("java-go", "crash_detect", null, null, "p50_ms"));
-        target(b, "crash detection under 50 ms (Java host, worst p50 of Go and Java plugin)", f(crash, 2) + " ms", crash < 50);
-        StringBuilder scale = new StringBuilder();
-        boolean scaleMet = false;
-        for (Row row : rows) {
-            if (row.pair().equals("scale") && row.what().equals("scale")) {
-                boolean all = row.num("failed") == 0;
-                scale.append(scale.length() > 0 ? "; " : "").append(f(row.num("parallel"), 0)).append(" at a time: ")
-                        .append(all ? f(row.num("start_s"), 2) + " s" : f(row.num("failed"), 0) + " of "
-                                + f(row.num("plugins"), 0) + " failed to start (" + f(row.num("start_s"), 2) + " s)");
-                scaleMet |= all && row.num("start_s") < 10;
-            }
-        }
-        target(b, "50 plugins start in under 10 s on " + Runtime.getRuntime().availableProcessors() + " cores",
-                scale.length() == 0 ? "–" : scale.toString(), scaleMet);
-        if (rounds(MultiplexSection.BASELINE, "get") > 0) {
-            MultiplexSection.target(this, b);
-        }
+        GoalsSection.append(this, b);
         return b.toString();
     }
 
@@ -322,122 +330,19 @@ public final class ResultsReport {
         }
     }
 
-    private void memRow(StringBuilder b, String label, String pair, double goRss) {
-        double rss = median(pair, "idle_plugin", null, null, "rss_mb");
+    private void coldRow(StringBuilder b, String label, String id, String what) {
+        b.append("| ").append(label).append(" | ").append(f(median(id, what, null, null, "p50_ms"), 1))
+                .append(" | ").append(f(median(id, what, null, null, "mean_ms"), 1))
+                .append(" | ").append(f(median(id, what, null, null, "min_ms"), 1))
+                .append(" | ").append(f(median(id, what, null, null, "max_ms"), 1))
+                .append(" | ").append(ratio(median(id, what, null, null, "p50_ms"),
+                        median(BASELINE, "cold_start", null, null, "p50_ms")))
+                .append(" | ").append(f(median(id, what, null, null, "runs"), 0)).append(" × ")
+                .append(rounds(id, what)).append(" |\n");
+    }
+
+    private void memRow(StringBuilder b, String label, String pair, String what, double goRss) {
+        double rss = median(pair, what, null, null, "rss_mb");
         b.append("| ").append(label).append(" | ").append(f(rss, 1)).append(" | ").append(ratio(rss, goRss)).append(" |\n");
-    }
-
-    static void target(StringBuilder b, String target, String measured, boolean met) {
-        b.append("| ").append(target).append(" | ").append(measured).append(" | ")
-                .append(measured.startsWith("–") ? "not measured" : met ? "yes" : "**no**").append(" |\n");
-    }
-
-    /** Two panels (1 caller, 16 callers), per pair bars for p50, mean and p99 in µs. */
-    void plot(Path file) throws IOException {
-        int width = 1400;
-        int height = 640;
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        g.drawString("Get round trip latency per pair (µs, median over rounds) — Outpost vs go-plugin", 20, 30);
-        String[] keys = {"p50_us", "mean_us", "p99_us"};
-        Color[] colors = {new Color(0x4C72B0), new Color(0x55A868), new Color(0xC44E52)};
-        int[] callers = {1, 16};
-        int panelWidth = (width - 60) / 2;
-        for (int p = 0; p < callers.length; p++) {
-            int x0 = 30 + p * (panelWidth + 20);
-            int top = 80;
-            int bottom = height - 150;
-            double max = 0;
-            for (String id : PAIRS.keySet()) {
-                for (String k : keys) {
-                    double v = get(id, callers[p], k);
-                    if (!Double.isNaN(v)) {
-                        max = Math.max(max, v);
-                    }
-                }
-            }
-            max = max <= 0 ? 1 : niceCeiling(max);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-            g.setColor(Color.BLACK);
-            g.drawString(callers[p] + (callers[p] == 1 ? " caller" : " concurrent callers"), x0 + 50, top - 20);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-            int axisX = x0 + 50;
-            for (int t = 0; t <= 5; t++) {
-                int y = bottom - (int) ((bottom - top) * t / 5.0);
-                g.setColor(new Color(0xDDDDDD));
-                g.drawLine(axisX, y, x0 + panelWidth, y);
-                g.setColor(Color.DARK_GRAY);
-                g.drawString(f(max * t / 5, 0), x0, y + 4);
-            }
-            g.setColor(Color.BLACK);
-            g.setStroke(new BasicStroke(1.2f));
-            g.drawLine(axisX, top, axisX, bottom);
-            g.drawLine(axisX, bottom, x0 + panelWidth, bottom);
-            int groups = PAIRS.size();
-            int groupWidth = (x0 + panelWidth - axisX) / groups;
-            int barWidth = (groupWidth - 20) / keys.length;
-            int gi = 0;
-            for (var pair : PAIRS.entrySet()) {
-                int gx = axisX + gi * groupWidth + 10;
-                for (int k = 0; k < keys.length; k++) {
-                    double v = get(pair.getKey(), callers[p], keys[k]);
-                    if (Double.isNaN(v)) {
-                        continue;
-                    }
-                    int h = (int) ((bottom - top) * v / max);
-                    g.setColor(colors[k]);
-                    g.fillRect(gx + k * barWidth, bottom - h, barWidth - 2, h);
-                    g.setColor(Color.BLACK);
-                    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-                    g.drawString(f(v, 0), gx + k * barWidth, bottom - h - 3);
-                }
-                g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-                drawWrapped(g, pair.getValue(), gx, bottom + 16, groupWidth - 8);
-                gi++;
-            }
-        }
-        int lx = 40;
-        for (int k = 0; k < keys.length; k++) {
-            g.setColor(colors[k]);
-            g.fillRect(lx, height - 40, 14, 14);
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            g.drawString(keys[k].replace("_us", ""), lx + 20, height - 28);
-            lx += 100;
-        }
-        g.dispose();
-        ImageIO.write(image, "png", file.toFile());
-    }
-
-    private static double niceCeiling(double v) {
-        double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
-            if (step * magnitude >= v) {
-                return step * magnitude;
-            }
-        }
-        return 10 * magnitude;
-    }
-
-    private static void drawWrapped(Graphics2D g, String text, int x, int y, int width) {
-        StringBuilder line = new StringBuilder();
-        int dy = 0;
-        for (String word : Arrays.asList(text.split(" "))) {
-            String next = line.length() == 0 ? word : line + " " + word;
-            if (g.getFontMetrics().stringWidth(next) > width && line.length() > 0) {
-                g.drawString(line.toString(), x, y + dy);
-                dy += 14;
-                line = new StringBuilder(word);
-            } else {
-                line = new StringBuilder(next);
-            }
-        }
-        g.drawString(line.toString(), x, y + dy);
     }
 }

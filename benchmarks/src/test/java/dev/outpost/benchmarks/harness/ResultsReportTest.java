@@ -87,14 +87,21 @@ class ResultsReportTest {
                 "pair=java-go18-mux round=1 BENCH get callers=1 calls=10 p50_us=300 calls_per_s=3300",
                 "pair=go18-java round=1 BENCH get callers=1 calls=10 p50_us=400 calls_per_s=2500",
                 "pair=go18-java-mux round=1 BENCH get callers=1 calls=10 p50_us=620 calls_per_s=1600",
+                "pair=go18-java round=1 BENCH get callers=4 calls=10 p50_us=600 calls_per_s=6000",
+                "pair=go18-java-mux round=1 BENCH get callers=4 calls=10 p50_us=700 calls_per_s=5400",
                 "pair=go18-java round=1 BENCH get callers=16 calls=10 p50_us=900 calls_per_s=9000",
-                "pair=go18-java-mux round=1 BENCH get callers=16 calls=10 p50_us=990 calls_per_s=8100")
+                "pair=go18-java-mux round=1 BENCH get callers=16 calls=10 p50_us=990 calls_per_s=8100",
+                "pair=go18-go18 round=1 BENCH get callers=4 calls=10 p50_us=300 calls_per_s=12000",
+                "pair=go18-go18-mux round=1 BENCH get callers=4 calls=10 p50_us=350 calls_per_s=10800")
                 .markdown(List.of("machine: test"));
 
         assertThat(markdown).contains("## 9. Broker multiplexing");
         assertThat(row(markdown, "| v1.8.0 Go host → Java plugin |"))
-                .isEqualTo("| v1.8.0 Go host → Java plugin | 400.0 | 620.0 | 1.55x | 2,500 / 9,000 | 1,600 / 8,100 "
-                        + "| 0.64x / 0.90x |");
+                .isEqualTo("| v1.8.0 Go host → Java plugin | 400.0 | 620.0 | 1.55x | 2,500 / 6,000 / 9,000 "
+                        + "| 1,600 / 5,400 / 8,100 | 0.64x / 0.90x / 0.90x |");
+        // Against go-plugin v1.8.0's own pair in the same mode, at 1 / 4 / 16 callers (no 16-caller run of it here).
+        assertThat(markdown.lines().filter(line -> line.startsWith("| v1.8.0 Go host → Java plugin |")).toList())
+                .last().isEqualTo("| v1.8.0 Go host → Java plugin | 0.50x / 0.50x / – | 0.47x / 0.50x / – |");
         // go-plugin's own costs 1.45x; the Java host's 1.20x is within it, the Java plugin's 1.55x is not.
         assertThat(row(markdown, "| broker multiplexing costs"))
                 .contains("go-plugin's own 1.45x", "Java host → v1.8.0 Go plugin 1.20x", "v1.8.0 Go host → Java plugin 1.55x")
