@@ -627,7 +627,7 @@ public final class PluginManager implements AutoCloseable {
 
         /**
          * Traces with {@code openTelemetry}: the calls to the plugins and their callbacks (as {@link
-         * ClientConfig.Builder#openTelemetry}), and each plugin's starts, crashes, restarts and reloads as
+         * dev.outpost.host.ClientConfig.Builder#openTelemetry}), and each plugin's starts, crashes, restarts and reloads as
          * spans {@code outpost.plugin.start}, {@code .crash}, {@code .restart} and {@code .reload}. By default
          * {@code GlobalOpenTelemetry} whenever one is set, nothing when the OpenTelemetry API is not on the
          * class path; {@code OpenTelemetry.noop()} turns tracing off.
