@@ -1,6 +1,7 @@
 package dev.outpost.plugin.slf4j;
 
 import org.slf4j.ILoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.helpers.BasicMDCAdapter;
 import org.slf4j.helpers.BasicMarkerFactory;
@@ -16,7 +17,9 @@ import org.slf4j.spi.SLF4JServiceProvider;
  *
  * <p>Records below the threshold are dropped in the plugin: {@value #LEVEL_PROPERTY} (a system property)
  * or else {@value #LEVEL_ENV} (the environment) sets it to {@code trace}, {@code debug}, {@code info},
- * {@code warn}, {@code error} or {@code off}; the default is {@code info}.
+ * {@code warn}, {@code error} or {@code off}; the default is {@code info}. Records of
+ * {@code java.util.logging} (gRPC's, the JDK's) come the same way, at the matching level ({@code FINE} and
+ * {@code FINER} as debug, {@code FINEST} as trace).
  */
 public final class OutpostServiceProvider implements SLF4JServiceProvider {
 
@@ -58,7 +61,20 @@ public final class OutpostServiceProvider implements SLF4JServiceProvider {
         markerFactory = new BasicMarkerFactory();
         BasicMDCAdapter mdc = new BasicMDCAdapter();
         mdcAdapter = mdc;
-        loggerFactory = new JsonLoggerFactory(Threshold.configured(System.getProperty(LEVEL_PROPERTY),
-                System.getenv(LEVEL_ENV)), mdc);
+        Threshold threshold = Threshold.configured(System.getProperty(LEVEL_PROPERTY), System.getenv(LEVEL_ENV));
+        loggerFactory = new JsonLoggerFactory(threshold, mdc);
+        routeJavaUtilLogging(threshold);
+    }
+
+    /*
+     * gRPC and the JDK log through java.util.logging, whose console handler would write two lines of plain
+     * text per record on stderr, where the host sees them without their level. Its records come here
+     * instead; the root logger's level follows the threshold, so that JUL drops what would be dropped here
+     * before it formats anything. This process is the plugin's, so changing its JUL set-up is ours to do.
+     */
+    private static void routeJavaUtilLogging(Threshold threshold) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        java.util.logging.Logger.getLogger("").setLevel(threshold.julLevel());
     }
 }

@@ -14,6 +14,23 @@ record Threshold(int lowest) {
         return level.toInt() >= lowest;
     }
 
+    /** The {@code java.util.logging} level that lets through what this threshold does (as jul-to-slf4j maps levels). */
+    java.util.logging.Level julLevel() {
+        if (lowest == Integer.MAX_VALUE) {
+            return java.util.logging.Level.OFF;
+        }
+        if (lowest >= Level.ERROR.toInt()) {
+            return java.util.logging.Level.SEVERE;
+        }
+        if (lowest >= Level.WARN.toInt()) {
+            return java.util.logging.Level.WARNING;
+        }
+        if (lowest >= Level.INFO.toInt()) {
+            return java.util.logging.Level.INFO;
+        }
+        return lowest >= Level.DEBUG.toInt() ? java.util.logging.Level.FINER : java.util.logging.Level.ALL;
+    }
+
     /**
      * The property's level, else the variable's, else info. A value that is no level is said on stderr
      * (where the host shows it) rather than dropped in silence, and info is used.

@@ -13,6 +13,7 @@ import org.slf4j.MDC;
 public final class LibraryLoggingPlugin {
 
     static final String LIBRARY = "com.example.pool.ConnectionPool";
+    static final String JUL_LIBRARY = "com.example.net.Transport";
 
     private LibraryLoggingPlugin() {
     }
@@ -26,6 +27,16 @@ public final class LibraryLoggingPlugin {
         library.atWarn().addKeyValue("waitedMs", 1500).log("slow connection to {}", "db:5432");
         MDC.remove("tenant");
         library.error("connection lost", new IOException("reset by peer"));
-        PluginServer.serve(ServeConfig.builder().handshake(ProbePlugin.HANDSHAKE).plugin("probe", Probe.plugin()).build());
+        serve();
+    }
+
+    /** Serves the probe; a library logs through java.util.logging while the server starts, as gRPC does. */
+    static void serve() {
+        PluginServer.serve(ServeConfig.builder().handshake(ProbePlugin.HANDSHAKE).plugin("probe", broker -> {
+            java.util.logging.Logger jul = java.util.logging.Logger.getLogger(JUL_LIBRARY);
+            jul.fine("channel options applied");
+            jul.warning("keep-alive disabled");
+            return Probe.plugin().services(broker);
+        }).build());
     }
 }

@@ -33,6 +33,10 @@ class PluginLogsTest {
 
     /** The plugin's JVM: the test class path without Logback, so that SLF4J finds this provider only. */
     private static List<String> plugin(Map<String, String> properties) {
+        return plugin(LibraryLoggingPlugin.class, properties);
+    }
+
+    private static List<String> plugin(Class<?> main, Map<String, String> properties) {
         String classPath = Arrays.stream(TestJvm.classpath().split(":"))
                 .filter(entry -> !Path.of(entry).getFileName().toString().startsWith("logback-"))
                 .collect(Collectors.joining(":"));
@@ -40,12 +44,17 @@ class PluginLogsTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.addAll(List.of("-cp", classPath, LibraryLoggingPlugin.class.getName()));
+        command.addAll(List.of("-cp", classPath, main.getName()));
         return command;
     }
 
-    /** What the host logged of the plugin's records, as "LEVEL message", after a call and a clean stop. */
+    /** What the host logged of the plugin's library's records, after a call and a clean stop. */
     private List<ILoggingEvent> run(List<String> command) {
+        return run(command, LibraryLoggingPlugin.LIBRARY);
+    }
+
+    /** What the host logged of the records of the logger {@code module}, after a call and a clean stop. */
+    private List<ILoggingEvent> run(List<String> command, String module) {
         ClientConfig config = ClientConfig.builder().name("logging").handshake(ProbePlugin.HANDSHAKE)
                 .command(command).stderr(stderr::add).plugin("probe", Probe.plugin()).build();
         try (CapturedLogs logs = new CapturedLogs("outpost.plugin.logging")) {
@@ -54,7 +63,7 @@ class PluginLogsTest {
             }
             // closed: the plugin is gone and its stderr read to the end
             return logs.events().stream()
-                    .filter(event -> LibraryLoggingPlugin.LIBRARY.equals(CapturedLogs.keyValues(event).get("module")))
+                    .filter(event -> module.equals(CapturedLogs.keyValues(event).get("module")))
                     .toList();
         }
     }
@@ -85,5 +94,18 @@ class PluginLogsTest {
                 "INFO pool ready", "WARN slow connection to db:5432", "ERROR connection lost");
         assertThat(events.get(0).getLevel()).isEqualTo(Level.DEBUG);
         assertThat(stderr).allSatisfy(line -> assertThat(LogLine.parse(line)).as(line).isPresent());
+    }
+
+    @Test
+    void javaUtilLoggingRecordsReachTheHostAtTheirLevelFromTheFirstOnEvenWithoutAnSlf4jCall() {
+        List<ILoggingEvent> events = run(plugin(JulOnlyPlugin.class, Map.of()), LibraryLoggingPlugin.JUL_LIBRARY);
+        assertThat(levelsAndMessages(events)).as("info and above by default").containsExactly("WARN keep-alive disabled");
+        assertThat(stderr).as("the plugin's stderr: JSON log lines only, no JUL console output")
+                .isNotEmpty().allSatisfy(line -> assertThat(LogLine.parse(line)).as(line).isPresent());
+
+        stderr.clear();
+        events = run(plugin(JulOnlyPlugin.class, Map.of(OutpostServiceProvider.LEVEL_PROPERTY, "debug")),
+                LibraryLoggingPlugin.JUL_LIBRARY);
+        assertThat(levelsAndMessages(events)).containsExactly("DEBUG channel options applied", "WARN keep-alive disabled");
     }
 }
