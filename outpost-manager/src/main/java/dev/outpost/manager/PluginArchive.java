@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.grpc.UnixSocketDir;
 import dev.outpost.internal.PrivateDirectory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -197,13 +197,8 @@ final class PluginArchive {
     }
 
     private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
+        if (!UnixSocketDir.deleteRecursively(root)) {
+            throw new IOException("cannot remove " + root);
         }
     }
 }
