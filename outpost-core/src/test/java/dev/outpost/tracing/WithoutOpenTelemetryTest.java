@@ -9,10 +9,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +24,7 @@ class WithoutOpenTelemetryTest {
 
     @Test
     void hostAndPluginRunWithoutLoadingOpenTelemetry(@TempDir Path dir) throws IOException, InterruptedException {
-        String classpath = Arrays.stream(TestJvm.classpath().split(File.pathSeparator))
-                .filter(entry -> !entry.contains("opentelemetry")).collect(Collectors.joining(File.pathSeparator));
+        String classpath = TestJvm.classpathWithout("opentelemetry");
         assertThat(classpath).isNotEqualTo(TestJvm.classpath());
         Path hostClasses = dir.resolve("host-classes.log");
         Path pluginClasses = dir.resolve("plugin-classes.log");

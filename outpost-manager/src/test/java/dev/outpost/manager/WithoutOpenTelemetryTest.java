@@ -7,9 +7,7 @@ import dev.outpost.fixtures.TestJvm;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,8 +18,7 @@ class WithoutOpenTelemetryTest {
 
     @Test
     void aManagerRunsWithoutLoadingOpenTelemetry(@TempDir Path dir) throws Exception {
-        String classpath = Arrays.stream(TestJvm.classpath().split(File.pathSeparator))
-                .filter(entry -> !entry.contains("opentelemetry")).collect(Collectors.joining(File.pathSeparator));
+        String classpath = TestJvm.classpathWithout("opentelemetry");
         assertThat(classpath).isNotEqualTo(TestJvm.classpath());
         Path classes = dir.resolve("classes.log");
         Path out = dir.resolve("manager.out");

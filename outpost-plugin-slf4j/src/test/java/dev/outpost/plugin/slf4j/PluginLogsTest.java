@@ -14,11 +14,9 @@ import dev.outpost.host.PluginClient;
 import dev.outpost.wire.LogLine;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -37,9 +35,7 @@ class PluginLogsTest {
     }
 
     private static List<String> plugin(Class<?> main, Map<String, String> properties) {
-        String classPath = Arrays.stream(TestJvm.classpath().split(":"))
-                .filter(entry -> !Path.of(entry).getFileName().toString().startsWith("logback-"))
-                .collect(Collectors.joining(":"));
+        String classPath = TestJvm.classpathWithout("logback-");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
