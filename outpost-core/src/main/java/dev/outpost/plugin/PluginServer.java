@@ -100,7 +100,6 @@ public final class PluginServer implements AutoCloseable {
         if (System.getProperty(Transport.NETTY_JFR) == null) {
             System.setProperty(Transport.NETTY_JFR, "false");
         }
-        initialiseLogging();
         PrintStream realOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream realErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         HandshakeConfig handshake = config.handshake();
@@ -346,22 +345,6 @@ public final class PluginServer implements AutoCloseable {
     private static void closeQuietly(UnixSocketDir sockets) {
         if (sockets != null) {
             sockets.close();
-        }
-    }
-
-    /*
-     * A plugin with an SLF4J provider (outpost-plugin-slf4j, or any other) gets it set up before the server
-     * starts, so that what the provider routes (java.util.logging, in outpost-plugin-slf4j's case) is routed
-     * from the first record on, not from the plugin's first SLF4J call. Without a provider, SLF4J is left
-     * alone: asked for a logger, it would print a warning that it has none.
-     */
-    private static void initialiseLogging() {
-        try {
-            if (java.util.ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class).stream().findAny().isPresent()) {
-                org.slf4j.LoggerFactory.getILoggerFactory();
-            }
-        } catch (java.util.ServiceConfigurationError | LinkageError e) {
-            LOG.debug("cannot set up SLF4J", "error", e.toString());
         }
     }
 
