@@ -310,9 +310,9 @@ public final class PluginServer implements AutoCloseable {
     }
 
     /**
-     * Stops serving: ends the host's streams, lets in-flight calls finish within the grace period,
-     * then removes its sockets (and its own socket directory, not the host's). Idempotent; concurrent
-     * callers return once it is done.
+     * Stops serving: ends the host's streams, stops listening and removes its sockets (and its own socket
+     * directory, not the host's), then lets in-flight calls finish within the grace period. Idempotent;
+     * concurrent callers return once it is done.
      */
     @Override
     public void close() {
@@ -324,6 +324,9 @@ public final class PluginServer implements AutoCloseable {
             stdio.close();
             broker.close();
             server.shutdown();
+            // Nothing connects any more: the sockets go now, not after the grace period, so that a host that
+            // kills a plugin slow to finish its calls (go-plugin waits 2 s) finds nothing of it left.
+            closeQuietly(sockets);
             if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
                 server.shutdownNow();
                 server.awaitTermination(1, TimeUnit.SECONDS);

@@ -261,6 +261,9 @@ public final class YamuxStream extends AbstractChannel {
 
     void onWindowUpdate(long delta, int flags) throws YamuxException {
         onFlags(flags);
+        if ((flags & Frame.FIN) != 0) {
+            deliver(); // Go's yamux half-closes with a window update: the channel closes once read up to it
+        }
         if (delta > 0) {
             sendWindow += delta;
             if (writeBlocked && open) {

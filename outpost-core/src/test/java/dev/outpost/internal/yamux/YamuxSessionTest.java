@@ -226,6 +226,20 @@ class YamuxSessionTest {
         }
     }
 
+    /** Go's yamux sends its FIN on a window update frame, not on data: that closes the stream as well. */
+    @Test
+    void thePeersFinOnAWindowUpdateClosesTheStream() {
+        try (FramePeer peer = new FramePeer(false)) {
+            peer.send(Frame.WINDOW_UPDATE, Frame.SYN, 1, 0).frames();
+            peer.data(0, 1, "bye").send(Frame.WINDOW_UPDATE, Frame.FIN, 1, 0);
+            Recorder recorder = peer.accepted.get(0);
+            assertThat(recorder.read).hasToString("bye");
+            assertThat(recorder.inactive).as("the channel closed on the peer's half-close").isTrue();
+            assertThat(peer.frames()).singleElement().satisfies(frame -> assertThat(frame.flags()).isEqualTo(Frame.FIN));
+            assertThat(peer.session.streamCount()).isZero();
+        }
+    }
+
     @Test
     void aResetByThePeerFailsTheStreamAlone() throws Exception {
         try (FramePeer peer = new FramePeer(true)) {
