@@ -1,5 +1,6 @@
 package dev.outpost.benchmarks;
 
+import dev.outpost.internal.grpc.Broker;
 import com.google.protobuf.ByteString;
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.interop.KvPlugin;
@@ -44,20 +45,20 @@ public class CodecBenchmark {
 
     private Server server;
     private ManagedChannel channel;
-    private GrpcBroker pluginBroker;
-    private GrpcBroker hostBroker;
+    private Broker pluginBroker;
+    private Broker hostBroker;
     private KVGrpc.KVBlockingStub protobuf;
     private KeyValue iface;
 
     @Setup(Level.Trial)
     public void start() throws IOException {
         // Callbacks would need the broker to listen; KeyValue has none, so it never does.
-        pluginBroker = new GrpcBroker("plugin", () -> {
+        pluginBroker = new Broker("plugin", () -> {
             throw new UnsupportedOperationException("no callbacks in this benchmark");
-        }, GrpcBroker.DEFAULT_DIAL_TIMEOUT);
-        hostBroker = new GrpcBroker("kv-in-process", () -> {
+        }, Broker.DEFAULT_DIAL_TIMEOUT);
+        hostBroker = new Broker("kv-in-process", () -> {
             throw new UnsupportedOperationException("no callbacks in this benchmark");
-        }, GrpcBroker.DEFAULT_DIAL_TIMEOUT);
+        }, Broker.DEFAULT_DIAL_TIMEOUT);
         String name = "outpost-codec-benchmark-" + ProcessHandle.current().pid();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(new KvPlugin.Kv());

@@ -2,7 +2,7 @@ package dev.outpost.benchmarks;
 
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

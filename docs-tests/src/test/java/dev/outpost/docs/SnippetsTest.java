@@ -76,7 +76,6 @@ class SnippetsTest {
             "dev.outpost.host.*",
             "dev.outpost.plugin.*",
             "dev.outpost.rpc.*",
-            "dev.outpost.wire.*",
             "dev.outpost.manager.*",
             "dev.outpost.manager.metrics.*",
             "dev.outpost.console.*",
@@ -150,15 +149,20 @@ class SnippetsTest {
         }
     }
 
-    @BeforeAll
-    static void findDocuments() throws IOException {
+    /** The repository's root: the first directory above this one with README.md, docs/ and docs-tests/. */
+    static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !(Files.isRegularFile(dir.resolve("README.md")) && Files.isDirectory(dir.resolve("docs"))
                 && Files.isDirectory(dir.resolve("docs-tests")))) {
             dir = dir.getParent();
         }
         assertThat(dir).as("the repository root above %s", Path.of("").toAbsolutePath()).isNotNull();
-        root = dir;
+        return dir;
+    }
+
+    @BeforeAll
+    static void findDocuments() throws IOException {
+        root = repositoryRoot();
         List<Path> found = new ArrayList<>();
         found.add(root.resolve("README.md"));
         try (Stream<Path> docs = Files.list(root.resolve("docs"))) {

@@ -1,6 +1,6 @@
 package dev.outpost.interop;
 
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 
 /** The handshake of go-plugin's examples, shared by every interop peer. */
 final class Interop {

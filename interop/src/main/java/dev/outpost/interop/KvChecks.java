@@ -13,7 +13,7 @@ import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.PutRequest;
 import dev.outpost.interop.proto.SumRequest;
 import dev.outpost.interop.proto.SumResponse;
-import dev.outpost.wire.Network;
+import dev.outpost.Network;
 import io.grpc.Channel;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;

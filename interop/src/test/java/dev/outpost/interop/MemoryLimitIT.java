@@ -11,7 +11,7 @@ import dev.outpost.interop.soak.KvStore;
 import dev.outpost.manager.PluginEvent;
 import dev.outpost.manager.PluginManager;
 import dev.outpost.manager.PluginState;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,7 +14,7 @@ import dev.outpost.interop.proto.GetRequest;
 import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.SumRequest;
 import dev.outpost.interop.proto.SumResponse;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;

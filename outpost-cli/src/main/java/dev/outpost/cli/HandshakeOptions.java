@@ -1,7 +1,7 @@
 package dev.outpost.cli;
 
 import dev.outpost.grpc.GrpcClientPlugin;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.util.List;
 
 /** The handshake of {@code run} and {@code check}: go-plugin's example values by default. */

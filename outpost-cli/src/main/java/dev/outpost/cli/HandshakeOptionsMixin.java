@@ -1,6 +1,6 @@
 package dev.outpost.cli;
 
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.util.List;
 import picocli.CommandLine.Option;
 

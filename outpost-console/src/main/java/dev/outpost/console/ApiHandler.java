@@ -2,7 +2,7 @@ package dev.outpost.console;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.outpost.host.PluginStartException;
+import dev.outpost.PluginStartException;
 import dev.outpost.manager.PluginInfo;
 import dev.outpost.manager.PluginManager;
 import java.io.IOException;

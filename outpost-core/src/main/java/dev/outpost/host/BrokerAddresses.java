@@ -1,7 +1,7 @@
 package dev.outpost.host;
 
-import dev.outpost.wire.Network;
-import dev.outpost.wire.proto.ConnInfo;
+import dev.outpost.Network;
+import dev.outpost.internal.wire.proto.ConnInfo;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,12 +1,12 @@
 package dev.outpost.host;
 
-import dev.outpost.grpc.CallTracing;
+import dev.outpost.internal.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
-import dev.outpost.grpc.PluginSets;
-import dev.outpost.grpc.Transport;
+import dev.outpost.internal.grpc.PluginSets;
+import dev.outpost.internal.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
-import dev.outpost.wire.HandshakeConfig;
-import dev.outpost.wire.PluginEnv;
+import dev.outpost.HandshakeConfig;
+import dev.outpost.internal.wire.PluginEnv;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package dev.outpost.host;
 
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.wire.AutoMtls;
-import dev.outpost.wire.PluginEnv;
-import dev.outpost.wire.ProtocolVersions;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.internal.wire.AutoMtls;
+import dev.outpost.internal.wire.PluginEnv;
+import dev.outpost.internal.wire.ProtocolVersions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,9 +1,10 @@
 package dev.outpost.host;
 
-import dev.outpost.grpc.GrpcBroker;
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.wire.HandshakeLine;
-import dev.outpost.wire.Network;
+import dev.outpost.internal.grpc.Broker;
+import dev.outpost.PluginStartException;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.HandshakeLine;
+import dev.outpost.Network;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -71,11 +72,11 @@ final class HostSockets {
      * Where the host's broker servers listen: beside the plugin's sockets, with their mode and group, or on
      * loopback TCP when the plugin speaks TCP or the host has no socket directory (reattached).
      */
-    static GrpcBroker.Listeners brokerListeners(UnixSocketDir dir, boolean tcp) {
+    static Broker.Listeners brokerListeners(UnixSocketDir dir, boolean tcp) {
         if (dir == null || tcp) {
             return () -> new InetSocketAddress("127.0.0.1", 0);
         }
-        return new GrpcBroker.Listeners() {
+        return new Broker.Listeners() {
             @Override
             public SocketAddress next() {
                 return dir.next("host-");

@@ -1,6 +1,7 @@
 package dev.outpost.host;
 
-import dev.outpost.host.PluginStartException.Kind;
+import dev.outpost.PluginStartException;
+import dev.outpost.PluginStartException.Kind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

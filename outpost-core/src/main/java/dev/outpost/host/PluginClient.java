@@ -1,26 +1,28 @@
 package dev.outpost.host;
 
+import dev.outpost.internal.grpc.Broker;
+import dev.outpost.PluginStartException;
 import dev.outpost.PluginUnavailableException;
-import dev.outpost.grpc.DefaultDeadline;
+import dev.outpost.internal.grpc.DefaultDeadline;
 import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcClientPlugin;
-import dev.outpost.grpc.Multiplexer;
-import dev.outpost.grpc.MutualTls;
-import dev.outpost.grpc.Transport;
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.host.PluginStartException.Kind;
+import dev.outpost.internal.grpc.Multiplexer;
+import dev.outpost.internal.grpc.MutualTls;
+import dev.outpost.internal.grpc.Transport;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.PluginStartException.Kind;
 import dev.outpost.internal.yamux.YamuxDialAddress;
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.wire.AutoMtls;
-import dev.outpost.wire.PluginEnv;
-import dev.outpost.wire.HandshakeException;
-import dev.outpost.wire.HandshakeLine;
-import dev.outpost.wire.Network;
-import dev.outpost.wire.proto.ConnInfo;
-import dev.outpost.wire.proto.Empty;
-import dev.outpost.wire.proto.GRPCBrokerGrpc;
-import dev.outpost.wire.proto.GRPCControllerGrpc;
+import dev.outpost.internal.wire.AutoMtls;
+import dev.outpost.internal.wire.PluginEnv;
+import dev.outpost.HandshakeException;
+import dev.outpost.HandshakeLine;
+import dev.outpost.Network;
+import dev.outpost.internal.wire.proto.ConnInfo;
+import dev.outpost.internal.wire.proto.Empty;
+import dev.outpost.internal.wire.proto.GRPCBrokerGrpc;
+import dev.outpost.internal.wire.proto.GRPCControllerGrpc;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
@@ -34,12 +36,9 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,7 +85,7 @@ public final class PluginClient implements AutoCloseable {
     private final ManagedChannel channel;
     /** {@link #channel}, traced: what plugins' clients are built on (the plumbing's calls are not traced). */
     private final Channel traced;
-    private final GrpcBroker broker;
+    private final Broker broker;
     /** The one connection of a multiplexed plugin, else null. */
     private final Multiplexer mux;
     private final DefaultDeadline deadline;
@@ -134,14 +133,14 @@ public final class PluginClient implements AutoCloseable {
             }
             this.channel = mux.channel("plugin '" + name + "'", YamuxDialAddress.Gate.OPEN, tls,
                     config.maxMessageSize(), interceptors);
-            this.broker = GrpcBroker.multiplexed(name, mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls,
+            this.broker = Broker.multiplexed(name, mux, Broker.DEFAULT_DIAL_TIMEOUT, tls,
                     config.maxMessageSize(), config.tracing());
         } else {
             this.mux = null;
             this.channel = Transport.channel(address, tls, config.maxMessageSize(), interceptors);
             UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
-            this.broker = new GrpcBroker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
-                    GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(), config.tracing());
+            this.broker = new Broker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
+                    Broker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(), config.tracing());
         }
         this.traced = config.tracing().intercept(channel);
         openBrokerStream();
@@ -571,6 +570,11 @@ public final class PluginClient implements AutoCloseable {
             }
             if (process != null) {
                 PluginExit result = process.stop(config.gracefulTimeout());
+                if (result != null) {
+                    // Reaped, but the exit future completes on the JDK's reaper thread: once close() returns,
+                    // exited() and onExit() must already say so.
+                    awaitQuietly(exit, Duration.ofSeconds(5));
+                }
                 LOG.debug("plugin '{}' stopped: {}", name, result == null ? "still running" : result.describe());
             } else if (inProcess != null) {
                 // Never a signal: the "process" is this JVM. Stopping the server is all there is.
@@ -582,6 +586,16 @@ public final class PluginClient implements AutoCloseable {
             removeLeftoverSocket();
         } finally {
             closed.complete(null);
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<?> future, Duration timeout) {
+        try {
+            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("waiting for the exit: {}", e.toString());
         }
     }
 

@@ -1,7 +1,8 @@
 package dev.outpost.host;
 
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.wire.AutoMtls;
+import dev.outpost.PluginStartException;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.internal.wire.AutoMtls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.outpost.host;
 
-import dev.outpost.wire.LogLine;
+import dev.outpost.internal.wire.LogLine;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,11 @@
 package dev.outpost.host;
 
-import dev.outpost.grpc.Transport;
-import dev.outpost.host.PluginStartException.Kind;
-import dev.outpost.wire.AutoMtls;
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.wire.HandshakeConfig;
-import dev.outpost.wire.LineSplitter;
+import dev.outpost.PluginStartException;
+import dev.outpost.internal.grpc.Transport;
+import dev.outpost.PluginStartException.Kind;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.HandshakeConfig;
+import dev.outpost.internal.wire.LineSplitter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -1,6 +1,6 @@
 package dev.outpost.host;
 
-import dev.outpost.wire.Network;
+import dev.outpost.Network;
 import java.util.Objects;
 
 /**

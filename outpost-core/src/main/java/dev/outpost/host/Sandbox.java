@@ -1,7 +1,8 @@
 package dev.outpost.host;
 
-import dev.outpost.host.PluginStartException.Kind;
-import dev.outpost.wire.Network;
+import dev.outpost.PluginStartException;
+import dev.outpost.PluginStartException.Kind;
+import dev.outpost.Network;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.outpost.host;
 
-import dev.outpost.host.PluginStartException.Kind;
-import dev.outpost.wire.HandshakeConfig;
-import dev.outpost.wire.HandshakeLine;
+import dev.outpost.PluginStartException.Kind;
+import dev.outpost.HandshakeConfig;
+import dev.outpost.HandshakeLine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

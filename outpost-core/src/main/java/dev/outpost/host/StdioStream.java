@@ -1,9 +1,9 @@
 package dev.outpost.host;
 
 import com.google.protobuf.Empty;
-import dev.outpost.wire.LineSplitter;
-import dev.outpost.wire.proto.GRPCStdioGrpc;
-import dev.outpost.wire.proto.StdioData;
+import dev.outpost.internal.wire.LineSplitter;
+import dev.outpost.internal.wire.proto.GRPCStdioGrpc;
+import dev.outpost.internal.wire.proto.StdioData;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;

@@ -1,7 +1,7 @@
 package dev.outpost.plugin;
 
-import dev.outpost.wire.LogLevel;
-import dev.outpost.wire.LogLine;
+import dev.outpost.LogLevel;
+import dev.outpost.internal.wire.LogLine;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;

@@ -1,23 +1,23 @@
 package dev.outpost.plugin;
 
-import dev.outpost.grpc.CallTracing;
-import dev.outpost.grpc.GrpcBroker;
+import dev.outpost.internal.grpc.Broker;
+import dev.outpost.internal.grpc.CallTracing;
 import dev.outpost.grpc.GrpcServerPlugin;
-import dev.outpost.grpc.Multiplexer;
-import dev.outpost.grpc.MutualTls;
-import dev.outpost.grpc.Transport;
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.wire.AutoMtls;
-import dev.outpost.wire.HandshakeConfig;
-import dev.outpost.wire.HandshakeLine;
-import dev.outpost.wire.Network;
-import dev.outpost.wire.PluginEnv;
-import dev.outpost.wire.ProtocolVersions;
-import dev.outpost.wire.proto.ConnInfo;
-import dev.outpost.wire.proto.GRPCBrokerGrpc;
-import dev.outpost.wire.proto.GRPCControllerGrpc;
-import dev.outpost.wire.proto.Empty;
-import dev.outpost.wire.proto.StdioData;
+import dev.outpost.internal.grpc.Multiplexer;
+import dev.outpost.internal.grpc.MutualTls;
+import dev.outpost.internal.grpc.Transport;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.internal.wire.AutoMtls;
+import dev.outpost.HandshakeConfig;
+import dev.outpost.HandshakeLine;
+import dev.outpost.Network;
+import dev.outpost.internal.wire.PluginEnv;
+import dev.outpost.internal.wire.ProtocolVersions;
+import dev.outpost.internal.wire.proto.ConnInfo;
+import dev.outpost.internal.wire.proto.GRPCBrokerGrpc;
+import dev.outpost.internal.wire.proto.GRPCControllerGrpc;
+import dev.outpost.internal.wire.proto.Empty;
+import dev.outpost.internal.wire.proto.StdioData;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -67,7 +67,7 @@ public final class PluginServer implements AutoCloseable {
     private final Server server;
     private final HandshakeLine handshake;
     private final UnixSocketDir sockets;
-    private final GrpcBroker broker;
+    private final Broker broker;
     private final StdioCapture stdio;
     private final Multiplexer mux;
     private final long graceMillis;
@@ -75,7 +75,7 @@ public final class PluginServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, GrpcBroker broker,
+    private PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, Broker broker,
                          StdioCapture stdio, Multiplexer mux, long graceMillis) {
         this.server = server;
         this.handshake = handshake;
@@ -169,10 +169,10 @@ public final class PluginServer implements AutoCloseable {
                         : PluginSockets.listenTcp(env, address -> Multiplexer.listen(address, "the host"));
             }
             int maxMessageSize = config.maxMessageSize();
-            GrpcBroker broker = mux != null
-                    ? GrpcBroker.multiplexed("plugin", mux, GrpcBroker.DEFAULT_DIAL_TIMEOUT, tls, maxMessageSize,
+            Broker broker = mux != null
+                    ? Broker.multiplexed("plugin", mux, Broker.DEFAULT_DIAL_TIMEOUT, tls, maxMessageSize,
                     config.tracing())
-                    : new GrpcBroker("plugin", PluginSockets.brokerListeners(sockets), GrpcBroker.DEFAULT_DIAL_TIMEOUT,
+                    : new Broker("plugin", PluginSockets.brokerListeners(sockets), Broker.DEFAULT_DIAL_TIMEOUT,
                     tls, maxMessageSize, config.tracing());
             StdioCapture stdio = new StdioCapture(new FileOutputStream(FileDescriptor.out),
                     new FileOutputStream(FileDescriptor.err));
@@ -247,7 +247,7 @@ public final class PluginServer implements AutoCloseable {
      * go-plugin's services (health, broker, controller, stdio) and the plugins', of which only the plugins'
      * are traced: the others are the connection's plumbing, and a span per health check is noise.
      */
-    private static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, GrpcBroker broker,
+    private static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, Broker broker,
                                                           StdioCapture stdio, CallTracing tracing,
                                                           Runnable shutdown) {
         HealthStatusManager health = new HealthStatusManager();

@@ -1,8 +1,8 @@
 package dev.outpost.plugin;
 
-import dev.outpost.grpc.GrpcBroker;
-import dev.outpost.grpc.UnixSocketDir;
-import dev.outpost.wire.PluginEnv;
+import dev.outpost.internal.grpc.Broker;
+import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.internal.wire.PluginEnv;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.BindException;
@@ -53,11 +53,11 @@ final class PluginSockets {
     }
 
     /** Broker sockets go beside the plugin's own and get its mode and group; loopback TCP without Unix sockets. */
-    static GrpcBroker.Listeners brokerListeners(UnixSocketDir sockets) {
+    static Broker.Listeners brokerListeners(UnixSocketDir sockets) {
         if (sockets == null) {
             return () -> new InetSocketAddress("127.0.0.1", 0);
         }
-        return new GrpcBroker.Listeners() {
+        return new Broker.Listeners() {
             @Override
             public SocketAddress next() {
                 return PluginSockets.next(sockets, "broker-");

@@ -1,12 +1,12 @@
 package dev.outpost.plugin;
 
-import dev.outpost.grpc.CallTracing;
+import dev.outpost.internal.grpc.CallTracing;
 import dev.outpost.grpc.GrpcServerPlugin;
-import dev.outpost.grpc.PluginSets;
-import dev.outpost.grpc.Transport;
+import dev.outpost.internal.grpc.PluginSets;
+import dev.outpost.internal.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
-import dev.outpost.wire.HandshakeConfig;
-import dev.outpost.wire.Network;
+import dev.outpost.HandshakeConfig;
+import dev.outpost.Network;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;

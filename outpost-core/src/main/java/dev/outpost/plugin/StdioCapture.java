@@ -2,8 +2,8 @@ package dev.outpost.plugin;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
-import dev.outpost.wire.proto.GRPCStdioGrpc;
-import dev.outpost.wire.proto.StdioData;
+import dev.outpost.internal.wire.proto.GRPCStdioGrpc;
+import dev.outpost.internal.wire.proto.StdioData;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.outpost.rpc;
 
+import dev.outpost.CallTimeout;
 import io.grpc.MethodDescriptor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,9 +1,10 @@
 package dev.outpost.rpc;
 
+import dev.outpost.CodecException;
 import dev.outpost.PluginCallException;
 import dev.outpost.PluginTimeoutException;
 import dev.outpost.PluginUnavailableException;
-import dev.outpost.grpc.DefaultDeadline;
+import dev.outpost.internal.grpc.DefaultDeadline;
 import dev.outpost.grpc.GrpcBroker;
 import io.grpc.CallOptions;
 import io.grpc.Channel;

@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,9 +12,9 @@ import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.TestJvm;
-import dev.outpost.grpc.MutualTls;
-import dev.outpost.grpc.Transport;
-import dev.outpost.wire.AutoMtls;
+import dev.outpost.internal.grpc.MutualTls;
+import dev.outpost.internal.grpc.Transport;
+import dev.outpost.internal.wire.AutoMtls;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -121,7 +122,7 @@ class AutoMtlsTest {
     @Test
     void reattachCannotUseAutoMtls() {
         assertThatThrownBy(() -> PluginClient.reattach(probe(ProbePlugin.class).build(),
-                new ReattachConfig(dev.outpost.wire.Network.UNIX, "/nonexistent.sock", ProcessHandle.current().pid(), 1)))
+                new ReattachConfig(dev.outpost.Network.UNIX, "/nonexistent.sock", ProcessHandle.current().pid(), 1)))
                 .isInstanceOf(PluginStartException.class)
                 .hasMessageContaining("cannot reattach with AutoMTLS");
     }

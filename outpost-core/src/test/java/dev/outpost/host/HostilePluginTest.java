@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

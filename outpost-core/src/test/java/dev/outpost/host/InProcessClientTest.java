@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,7 @@ import dev.outpost.fixtures.Gadget;
 import dev.outpost.fixtures.GadgetPlugin;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

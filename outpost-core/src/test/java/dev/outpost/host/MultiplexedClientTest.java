@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -113,7 +114,7 @@ class MultiplexedClientTest extends InProcessClientTest {
     void reattachingWithMultiplexingIsRefused() {
         ClientConfig config = ClientConfig.builder().name("probe").handshake(ProbePlugin.HANDSHAKE)
                 .plugin("probe", Probe.plugin()).multiplexBroker(true).build();
-        assertThatThrownBy(() -> PluginClient.reattach(config, new ReattachConfig(dev.outpost.wire.Network.UNIX,
+        assertThatThrownBy(() -> PluginClient.reattach(config, new ReattachConfig(dev.outpost.Network.UNIX,
                 "/tmp/p.sock", ProcessHandle.current().pid(), 1)))
                 .isInstanceOf(PluginStartException.class)
                 .hasMessageContaining("gRPC broker multiplexing is not supported with reattach");

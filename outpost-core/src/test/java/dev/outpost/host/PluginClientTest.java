@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import dev.outpost.PluginUnavailableException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -187,7 +188,7 @@ class PluginClientTest {
 
     @Test
     void reattachingToAMissingProcessFails() {
-        ReattachConfig gone = new ReattachConfig(dev.outpost.wire.Network.UNIX, "/nonexistent.sock",
+        ReattachConfig gone = new ReattachConfig(dev.outpost.Network.UNIX, "/nonexistent.sock",
                 Long.MAX_VALUE / 2, 1);
         assertThatThrownBy(() -> PluginClient.reattach(probe().build(), gone))
                 .isInstanceOf(PluginStartException.class)

@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -7,8 +8,8 @@ import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.TestJvm;
-import dev.outpost.wire.Network;
-import dev.outpost.wire.PluginEnv;
+import dev.outpost.Network;
+import dev.outpost.internal.wire.PluginEnv;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

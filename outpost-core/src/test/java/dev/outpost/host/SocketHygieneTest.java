@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static dev.outpost.fixtures.SocketGroups.groupOf;
 import static dev.outpost.fixtures.SocketGroups.mode;
 import static dev.outpost.fixtures.SocketGroups.modeOf;

@@ -1,5 +1,6 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -7,7 +8,7 @@ import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.TestJvm;
-import dev.outpost.host.PluginStartException.Kind;
+import dev.outpost.PluginStartException.Kind;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class StartFailureKindTest {
     @Test
     void aJavaPluginGivenTheWrongCookieValueIsACookieMismatch() {
         PluginStartException failure = startFails(config()
-                .handshake(dev.outpost.wire.HandshakeConfig.of(1, "OUTPOST_TEST_PLUGIN", "not-probe"))
+                .handshake(dev.outpost.HandshakeConfig.of(1, "OUTPOST_TEST_PLUGIN", "not-probe"))
                 .command(TestJvm.of(ProbePlugin.class)).build());
         assertThat(failure.kind()).isEqualTo(Kind.COOKIE_MISMATCH);
         assertThat(failure.permanent()).isTrue();
@@ -67,7 +68,7 @@ class StartFailureKindTest {
     @Test
     void aJavaPluginGivenAnotherCookieKeyIsACookieMismatch() {
         PluginStartException failure = startFails(config()
-                .handshake(dev.outpost.wire.HandshakeConfig.of(1, "OTHER_APP_PLUGIN", "probe"))
+                .handshake(dev.outpost.HandshakeConfig.of(1, "OTHER_APP_PLUGIN", "probe"))
                 .command(TestJvm.of(ProbePlugin.class)).build());
         assertThat(failure.kind()).isEqualTo(Kind.COOKIE_MISMATCH);
         assertThat(failure).hasMessageContaining("magic cookie mismatch? the host set OTHER_APP_PLUGIN=probe");

@@ -1,9 +1,10 @@
 package dev.outpost.host;
 
+import dev.outpost.PluginStartException;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.host.PluginStartException.Kind;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.PluginStartException.Kind;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

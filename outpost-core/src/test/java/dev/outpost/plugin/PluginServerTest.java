@@ -8,7 +8,7 @@ import dev.outpost.fixtures.ProbeHost;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.Running;
 import dev.outpost.fixtures.TestJvm;
-import dev.outpost.grpc.UnixSocketDir;
+import dev.outpost.internal.grpc.UnixSocketDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

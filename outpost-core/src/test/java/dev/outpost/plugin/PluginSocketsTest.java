@@ -11,7 +11,7 @@ import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.SocketGroups;
-import dev.outpost.wire.PluginEnv;
+import dev.outpost.internal.wire.PluginEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

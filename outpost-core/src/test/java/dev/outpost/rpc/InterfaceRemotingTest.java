@@ -1,5 +1,6 @@
 package dev.outpost.rpc;
 
+import dev.outpost.CodecException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

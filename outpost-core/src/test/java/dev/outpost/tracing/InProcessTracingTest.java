@@ -11,7 +11,7 @@ import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.wire.proto.ConnInfo;
+import dev.outpost.internal.wire.proto.ConnInfo;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.TestJvm;
 import dev.outpost.fixtures.UntracedHost;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +42,8 @@ class WithoutOpenTelemetryTest {
         for (Path log : List.of(hostClasses, pluginClasses)) {
             String loaded = Files.readString(log);
             // The switch was looked at, and nothing behind it was loaded.
-            assertThat(loaded).as(log.toString()).contains("dev.outpost.grpc.CallTracing ")
-                    .doesNotContain("io.opentelemetry", "dev.outpost.grpc.OtelCalls");
+            assertThat(loaded).as(log.toString()).contains("dev.outpost.internal.grpc.CallTracing ")
+                    .doesNotContain("io.opentelemetry", "dev.outpost.internal.grpc.OtelCalls");
         }
     }
 }

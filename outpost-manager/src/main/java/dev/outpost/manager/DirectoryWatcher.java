@@ -34,7 +34,7 @@ final class DirectoryWatcher implements AutoCloseable {
     private final Duration settle;
     private final WatchService service;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            dev.outpost.grpc.Transport.daemonThreads("outpost-watch-settle"));
+            dev.outpost.internal.grpc.Transport.daemonThreads("outpost-watch-settle"));
     private final Map<Path, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
     private final Map<WatchKey, Path> keys = new ConcurrentHashMap<>();
     private Thread thread;

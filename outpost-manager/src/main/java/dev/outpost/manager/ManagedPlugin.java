@@ -4,7 +4,7 @@ import dev.outpost.PluginTimeoutException;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.host.PluginClient;
 import dev.outpost.host.PluginExit;
-import dev.outpost.host.PluginStartException;
+import dev.outpost.PluginStartException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

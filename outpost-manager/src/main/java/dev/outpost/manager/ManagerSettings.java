@@ -1,10 +1,10 @@
 package dev.outpost.manager;
 
-import dev.outpost.grpc.CallTracing;
+import dev.outpost.internal.grpc.CallTracing;
 import dev.outpost.grpc.GrpcClientPlugin;
-import dev.outpost.grpc.PluginSets;
+import dev.outpost.internal.grpc.PluginSets;
 import dev.outpost.host.ClientConfig;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

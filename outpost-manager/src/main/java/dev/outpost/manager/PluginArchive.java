@@ -1,6 +1,6 @@
 package dev.outpost.manager;
 
-import dev.outpost.grpc.UnixSocketDir;
+import dev.outpost.internal.grpc.UnixSocketDir;
 import dev.outpost.internal.PrivateDirectory;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.outpost.manager;
 
 import dev.outpost.host.JavaCommand;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;

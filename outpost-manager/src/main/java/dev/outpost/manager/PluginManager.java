@@ -2,11 +2,11 @@ package dev.outpost.manager;
 
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.GrpcClientPlugin;
-import dev.outpost.grpc.Transport;
+import dev.outpost.internal.grpc.Transport;
 import dev.outpost.host.JavaCommand;
 import dev.outpost.host.PluginClient;
 import dev.outpost.rpc.InterfacePlugin;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -259,7 +259,7 @@ public final class PluginManager implements AutoCloseable {
      * Replaces a running plugin's process with a new one from its (possibly changed) files, without
      * failing a call: see {@link ManagedPlugin#reload}.
      *
-     * @throws dev.outpost.host.PluginStartException when the new version cannot start; the old one keeps running
+     * @throws dev.outpost.PluginStartException when the new version cannot start; the old one keeps running
      */
     public void reload(String id) {
         lifecycle.checkOpen("reload plugin '" + id + "'");

@@ -2,7 +2,7 @@ package dev.outpost.manager;
 
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
-import dev.outpost.host.PluginStartException;
+import dev.outpost.PluginStartException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;

@@ -39,7 +39,7 @@ public enum PluginState {
     RESTARTING,
     /**
      * Given up on: a bad manifest, too many restarts, or a start that cannot succeed as it is (a
-     * {@linkplain dev.outpost.host.PluginStartException#permanent() permanent} failure such as a wrong
+     * {@linkplain dev.outpost.PluginStartException#permanent() permanent} failure such as a wrong
      * magic cookie); {@code restart} or {@code enable} tries again, and so does a changed file in a
      * watched directory.
      */

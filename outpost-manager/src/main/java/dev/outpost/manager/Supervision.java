@@ -1,6 +1,6 @@
 package dev.outpost.manager;
 
-import dev.outpost.grpc.Transport;
+import dev.outpost.internal.grpc.Transport;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import java.time.Duration;

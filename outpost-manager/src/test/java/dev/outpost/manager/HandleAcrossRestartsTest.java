@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.fixtures.LeakCheck;
-import dev.outpost.host.PluginStartException;
+import dev.outpost.PluginStartException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.host.PluginClient;
-import dev.outpost.host.PluginStartException;
-import dev.outpost.wire.proto.Empty;
-import dev.outpost.wire.proto.GRPCControllerGrpc;
+import dev.outpost.PluginStartException;
+import dev.outpost.internal.wire.proto.Empty;
+import dev.outpost.internal.wire.proto.GRPCControllerGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.outpost.fixtures.LeakCheck;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

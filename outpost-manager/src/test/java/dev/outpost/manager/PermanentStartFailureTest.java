@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.TestJvm;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.PluginCallException;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.fixtures.LeakCheck;
-import dev.outpost.host.PluginStartException;
+import dev.outpost.PluginStartException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -2,7 +2,7 @@ package dev.outpost.manager;
 
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;

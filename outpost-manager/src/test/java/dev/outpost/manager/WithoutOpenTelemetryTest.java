@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.TestJvm;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +34,7 @@ class WithoutOpenTelemetryTest {
         assertThat(manager.exitValue()).as(output).isZero();
         assertThat(output).contains("read ", "RUNNING -> CRASHED", "RESTARTING -> STARTING");
         assertThat(Files.readString(classes)).contains("dev.outpost.manager.ManagerSettings ",
-                "dev.outpost.grpc.CallTracing ").doesNotContain("io.opentelemetry", "dev.outpost.manager.PluginSpans",
-                "dev.outpost.grpc.OtelCalls");
+                "dev.outpost.internal.grpc.CallTracing ").doesNotContain("io.opentelemetry", "dev.outpost.manager.PluginSpans",
+                "dev.outpost.internal.grpc.OtelCalls");
     }
 }

@@ -81,7 +81,7 @@ class GenerateProjectIT {
         assertThat(manifest.mainClass()).isEqualTo("com.example.weather.GreeterPlugin");
         assertThat(manifest.magicCookie()).isEqualTo("WEATHER_PLUGIN=weather");
         assertThat(manifest.classPath()).contains("lib/weather-plugin-1.0.0.jar", "lib/weather-api-1.0.0.jar",
-                "lib/outpost-core-" + version + ".jar");
+                "lib/outpost-core-" + version + ".jar", "lib/outpost-api-" + version + ".jar");
         for (String jar : manifest.classPath()) {
             assertThat(folder.resolve(jar)).isRegularFile();
         }

@@ -18,7 +18,7 @@ final class ReactorRepository {
 
     /** The modules a generated project uses, and what they use of Outpost at run time. */
     static final List<String> MODULES = List.of(
-            "outpost-core", "outpost-manager", "outpost-plugin-slf4j", "outpost-testing", "outpost-maven-plugin");
+            "outpost-api", "outpost-core", "outpost-manager", "outpost-plugin-slf4j", "outpost-testing", "outpost-maven-plugin");
 
     private final Path root;
     private final String version;

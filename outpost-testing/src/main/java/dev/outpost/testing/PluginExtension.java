@@ -6,7 +6,7 @@ import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.rpc.InterfacePlugin;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

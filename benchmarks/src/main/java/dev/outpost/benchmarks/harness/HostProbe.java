@@ -8,7 +8,7 @@ import dev.outpost.host.PluginClient;
 import dev.outpost.interop.proto.GetRequest;
 import dev.outpost.interop.proto.KVGrpc;
 import dev.outpost.interop.proto.PutRequest;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;

@@ -9,7 +9,7 @@ import dev.outpost.interop.proto.PutRequest;
 import dev.outpost.manager.PluginEvent;
 import dev.outpost.manager.PluginManager;
 import dev.outpost.manager.PluginState;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

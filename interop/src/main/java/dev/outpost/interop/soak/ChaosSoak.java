@@ -5,7 +5,7 @@ import dev.outpost.manager.PluginInfo;
 import dev.outpost.manager.PluginManager;
 import dev.outpost.manager.PluginState;
 import dev.outpost.manager.RestartPolicy;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.outpost.plugin.slf4j;
 
 import dev.outpost.plugin.PluginLogger;
-import dev.outpost.wire.LogLevel;
+import dev.outpost.LogLevel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,7 @@ import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.TestJvm;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
-import dev.outpost.wire.LogLine;
+import dev.outpost.internal.wire.LogLine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.outpost.testing.compat;
 
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 
 /** The plugin process of the launched test. */
 public final class GreeterPlugin implements Greeter {

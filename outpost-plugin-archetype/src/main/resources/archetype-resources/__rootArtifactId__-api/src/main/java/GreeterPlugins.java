@@ -1,6 +1,6 @@
 package ${package};
 
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 
 /** The handshake and plugin name the host and every plugin share. */
 public final class GreeterPlugins {

@@ -1,6 +1,6 @@
 package dev.outpost.examples.iglu;
 
-import dev.outpost.wire.HandshakeConfig;
+import dev.outpost.HandshakeConfig;
 
 /** The handshake and plugin name every Iglu host and plugin share. */
 public final class IgluPlugins {

@@ -1,0 +1,151 @@
+package dev.outpost.internal.grpc;
+
+import dev.outpost.internal.wire.AutoMtls;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Objects;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The TLS side of go-plugin's AutoMTLS for gRPC: present this process's certificate, require the
+ * peer's, and trust exactly the one certificate the peer announced (pinning), in both roles. Every
+ * connection between host and plugin, main and brokered, uses one of these two contexts.
+ */
+public final class MutualTls {
+
+    private final X509Certificate peer;
+    private final SslContext client;
+    private final SslContext server;
+
+    private MutualTls(X509Certificate peer, SslContext client, SslContext server) {
+        this.peer = peer;
+        this.client = client;
+        this.server = server;
+    }
+
+    /**
+     * Contexts for {@code own} talking to the holder of {@code peer}.
+     *
+     * @param own     this process's key and certificate
+     * @param peer    the only certificate the other side may present
+     * @param peerRole how the peer is named in errors ("plugin 'kv'", "host")
+     */
+    public static MutualTls of(AutoMtls.Identity own, X509Certificate peer, String peerRole) {
+        Objects.requireNonNull(own, "own");
+        Objects.requireNonNull(peer, "peer");
+        PinnedTrust trust = new PinnedTrust(peer, peerRole);
+        try {
+            // The JDK provider: ALPN h2 is built into Java 17, and it verifies P-521 signatures,
+            // which BoringSSL's defaults do not offer.
+            SslContext client = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+                    .keyManager(own.privateKey(), own.certificate())
+                    .trustManager(trust)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+            SslContext server = GrpcSslContexts.configure(
+                            SslContextBuilder.forServer(own.privateKey(), own.certificate()), SslProvider.JDK)
+                    .trustManager(trust)
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+            return new MutualTls(peer, client, server);
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up mutual TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** The certificate the peer must present. */
+    public X509Certificate peerCertificate() {
+        return peer;
+    }
+
+    /** For dialling the peer: presents our certificate, accepts only the peer's. */
+    public SslContext clientContext() {
+        return client;
+    }
+
+    /** For serving the peer: presents our certificate, requires the peer's and nothing else. */
+    public SslContext serverContext() {
+        return server;
+    }
+
+    /**
+     * Accepts a chain only when its leaf is exactly the pinned certificate (byte for byte) and is
+     * within its validity period. Host names do not matter: no other certificate can pass.
+     */
+    private static final class PinnedTrust extends X509ExtendedTrustManager {
+        private final X509Certificate pinned;
+        private final byte[] pinnedDer;
+        private final String peerRole;
+
+        PinnedTrust(X509Certificate pinned, String peerRole) {
+            this.pinned = pinned;
+            this.peerRole = peerRole;
+            try {
+                this.pinnedDer = pinned.getEncoded();
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IllegalArgumentException("cannot encode the peer certificate", e);
+            }
+        }
+
+        private void check(X509Certificate[] chain) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException(peerRole + " presented no certificate");
+            }
+            if (!Arrays.equals(chain[0].getEncoded(), pinnedDer)) {
+                throw new CertificateException(peerRole + " presented a certificate (" + chain[0].getSubjectX500Principal()
+                        + ", serial " + chain[0].getSerialNumber().toString(16) + ") that is not the one announced for "
+                        + "AutoMTLS (serial " + pinned.getSerialNumber().toString(16) + ")");
+            }
+            chain[0].checkValidity();
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[] {pinned};
+        }
+    }
+}
