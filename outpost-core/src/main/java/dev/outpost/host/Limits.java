@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  * ({@link PluginExit#reason()}: {@code killed: memory limit 64 MB}); one that reaches its process limit
  * cannot fork more. Where no cgroup can be made for a limit that needs one (not root and nothing
  * delegated, a controller missing), the plugin is not started: the start fails with
- * {@link PluginStartException.Kind#RUNNER_UNAVAILABLE} and the reason. The cgroup is removed when the
+ * {@link dev.outpost.PluginStartException.Kind#RUNNER_UNAVAILABLE} and the reason. The cgroup is removed when the
  * plugin's process is gone, and by the orphan guard if the host dies.
  *
  * <pre>{@code

@@ -1,6 +1,7 @@
 package dev.outpost.host;
 
 import dev.outpost.Network;
+import dev.outpost.PluginStartException;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;

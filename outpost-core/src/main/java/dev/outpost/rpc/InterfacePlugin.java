@@ -23,7 +23,7 @@ import java.util.Objects;
  * <p>An exception thrown by the implementation reaches the caller as a {@link dev.outpost.PluginCallException}
  * with the remote class name, message and stack trace, or as the declared exception type itself when
  * the method declares it and it has a {@code (String)} constructor. A call past its deadline ({@link
- * CallTimeout}, or the client's default) throws {@link dev.outpost.PluginTimeoutException} and interrupts
+ * dev.outpost.CallTimeout}, or the client's default) throws {@link dev.outpost.PluginTimeoutException} and interrupts
  * the implementation's thread; a call to a plugin that died throws {@link dev.outpost.PluginUnavailableException}.
  */
 public final class InterfacePlugin {

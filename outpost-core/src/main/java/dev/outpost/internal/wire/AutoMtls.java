@@ -39,7 +39,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * go-plugin's automatic mutual TLS certificates: each side makes a one-off key and self-signed
  * certificate with go-plugin's template, and trusts exactly the other side's certificate. The host
  * passes its certificate as PEM in {@link PluginEnv#CLIENT_CERT}; the plugin answers with its own
- * as DER in handshake field 6 ({@link HandshakeLine#serverCert()}).
+ * as DER in handshake field 6 ({@link dev.outpost.HandshakeLine#serverCert()}).
  */
 public final class AutoMtls {
 
