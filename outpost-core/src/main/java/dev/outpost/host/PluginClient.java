@@ -15,7 +15,6 @@ import dev.outpost.internal.yamux.YamuxDialAddress;
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.internal.wire.AutoMtls;
-import dev.outpost.internal.wire.PluginEnv;
 import dev.outpost.HandshakeException;
 import dev.outpost.HandshakeLine;
 import dev.outpost.Network;
@@ -38,15 +37,10 @@ import java.io.UncheckedIOException;
 import java.net.SocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,14 +66,11 @@ public final class PluginClient implements AutoCloseable {
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
     /** The first call also pays for two cold TLS stacks under AutoMTLS; capped by the start timeout. */
     private static final Duration START_HEALTH_TIMEOUT = Duration.ofSeconds(10);
-    private static final Set<PluginClient> MANAGED = ConcurrentHashMap.newKeySet();
-    private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
 
     private final ClientConfig config;
     private final String name;
-    private final PluginProcess process;
-    private final ProcessHandle reattached;
-    private final InProcess inProcess;
+    /** How the plugin is reached and what ends it: launched, reattached or in-process. */
+    private final Backend backend;
     private final HandshakeLine handshake;
     private final Map<String, GrpcClientPlugin<?>> plugins;
     private final ManagedChannel channel;
@@ -95,29 +86,14 @@ public final class PluginClient implements AutoCloseable {
     private final StdioStream stdio;
     private final MutualTls tls;
 
-    /** A plugin served in this JVM by {@link #inProcess}, and the socket directory the host made for it. */
-    private record InProcess(PluginServer server, UnixSocketDir sockets) {
-    }
-
-    private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, HandshakeLine handshake,
-                         PluginOutput output, MutualTls tls) {
-        this(config, process, reattached, null, handshake, output, tls);
-    }
-
-    private PluginClient(ClientConfig config, PluginProcess process, ProcessHandle reattached, InProcess inProcess,
-                         HandshakeLine handshake, PluginOutput output, MutualTls tls) {
+    private PluginClient(ClientConfig config, Backend backend, HandshakeLine handshake, PluginOutput output,
+                         MutualTls tls) {
         this.config = config;
         this.name = config.name();
-        this.process = process;
-        this.reattached = reattached;
-        this.inProcess = inProcess;
+        this.backend = backend;
         this.handshake = handshake;
         this.plugins = config.versionedPlugins().get(handshake.appVersion());
-        long pid = pid();
-        this.exit = process != null
-                ? process.process().onExit().thenApply(p -> process.exit(p.exitValue()))
-                : inProcess != null ? inProcess.server().onTermination().thenApply(v -> new PluginExit(0, pid))
-                : reattached.onExit().thenApply(p -> new PluginExit(-1, pid));
+        this.exit = backend.exit();
         exit.thenAccept(this::onExit);
         this.tls = tls;
         SocketAddress address = Transport.address(handshake.network(), handshake.address());
@@ -138,9 +114,9 @@ public final class PluginClient implements AutoCloseable {
         } else {
             this.mux = null;
             this.channel = Transport.channel(address, tls, config.maxMessageSize(), interceptors);
-            UnixSocketDir sockets = process != null ? process.sockets() : inProcess != null ? inProcess.sockets() : null;
-            this.broker = new Broker(name, HostSockets.brokerListeners(sockets, handshake.network() == Network.TCP),
-                    Broker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(), config.tracing());
+            this.broker = new Broker(name, HostSockets.brokerListeners(backend.sockets(),
+                    handshake.network() == Network.TCP), Broker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(),
+                    config.tracing());
         }
         this.traced = config.tracing().intercept(channel);
         openBrokerStream();
@@ -171,49 +147,10 @@ public final class PluginClient implements AutoCloseable {
             throw process.failure("printed an invalid handshake: " + e.getMessage(), e,
                     StartFailures.ofInvalidHandshake(line));
         }
-        handshake = translated(process, handshake, line);
+        handshake = HandshakeChecks.translated(process, handshake);
         HostSockets.goPluginSocket(handshake, config).ifPresent(process::guard);
-        String incompatibility = incompatibility(config, handshake);
-        if (incompatibility != null) {
-            PluginStartException refused = process.failure(incompatibility, null, Kind.INCOMPATIBLE);
-            HostSockets.removeLeftover(handshake, config); // the process is gone: failure() stopped it
-            throw refused;
-        }
-        MutualTls tls = null;
-        if (identity != null) {
-            // go-plugin would only fail at the first call, with an unknown-authority TLS error.
-            byte[] der = handshake.serverCert().orElseThrow(() -> process.failure("was started with AutoMTLS, but its "
-                    + "handshake has no certificate (field 6 is empty): the plugin does not support automatic "
-                    + "mutual TLS (it must read " + PluginEnv.CLIENT_CERT + "); handshake: " + line.strip(), null,
-                    Kind.INCOMPATIBLE));
-            try {
-                tls = MutualTls.of(identity, AutoMtls.parseDer(der), "plugin '" + config.name() + "'");
-            } catch (CertificateException e) {
-                throw process.failure("announced a certificate in its handshake that is not a valid X.509 "
-                        + "certificate: " + e.getMessage(), e, Kind.OTHER);
-            }
-        } else if (handshake.serverCert().isPresent()) {
-            LOG.warn("plugin '{}' announced a TLS certificate, but the host did not ask for AutoMTLS; connecting "
-                    + "without TLS", config.name());
-        }
-        PluginClient client;
-        try {
-            client = new PluginClient(config, process, null, handshake, output, tls);
-        } catch (RuntimeException e) {
-            throw process.failure("cannot be reached at " + handshake.network().wireName() + ":"
-                    + handshake.address() + ": " + e.getMessage(), e, Kind.OTHER);
-        }
-        try {
-            client.checkHealth(startHealthTimeout(config));
-        } catch (PluginUnavailableException e) {
-            client.disconnect();
-            throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
-                    + " but does not answer its health check: " + e.getMessage(), e, Kind.OTHER);
-        }
-        client.manage();
-        LOG.debug("plugin '{}' (pid {}) ready at {}:{}, protocol version {}", config.name(), client.pid(),
-                handshake.network().wireName(), handshake.address(), handshake.appVersion());
-        return client;
+        return connect(config, new LaunchedBackend(process, config, handshake), handshake, output, identity,
+                startHealthTimeout(config));
     }
 
     /**
@@ -245,18 +182,8 @@ public final class PluginClient implements AutoCloseable {
                     + config.versionedPlugins().keySet() + ")", List.of(), null, Kind.INCOMPATIBLE);
         }
         HandshakeLine line = HandshakeLine.grpc(reattach.protocolVersion(), reattach.network(), reattach.address());
-        PluginClient client = new PluginClient(config, null, handle, line,
-                PluginOutput.of(config), null);
-        try {
-            client.checkHealth(HEALTH_TIMEOUT);
-        } catch (PluginUnavailableException e) {
-            client.disconnect();
-            throw new PluginStartException(name, "plugin '" + name + "': cannot reattach to pid " + reattach.pid()
-                    + " at " + reattach.network().wireName() + ":" + reattach.address() + ": " + e.getMessage(),
-                    List.of(), e);
-        }
-        client.manage();
-        return client;
+        return connect(config, new ReattachedBackend(name, handle), line, PluginOutput.of(config), null,
+                HEALTH_TIMEOUT);
     }
 
     /**
@@ -296,102 +223,50 @@ public final class PluginClient implements AutoCloseable {
             throw new PluginStartException(name, "plugin '" + name + "' (in-process) cannot start its server: "
                     + e.getMessage(), List.of(), e);
         }
-        InProcess local = new InProcess(server, sockets);
-        /** Stops the server and removes its sockets: what every failure after the server started does. */
-        interface Failure {
-            PluginStartException of(String what, Throwable cause, Kind kind);
-        }
-        Failure failure = (what, cause, kind) -> {
-            server.close();
-            sockets.close();
-            return new PluginStartException(name, "plugin '" + name + "' (in-process) " + what, List.of(), cause,
-                    kind);
-        };
-        HandshakeLine handshake = server.handshake();
-        String incompatibility = incompatibility(config, handshake);
-        if (incompatibility != null) {
-            throw failure.of(incompatibility, null, Kind.INCOMPATIBLE);
-        }
-        MutualTls tls = null;
-        if (identity != null) {
-            try {
-                tls = MutualTls.of(identity, AutoMtls.parseDer(handshake.serverCert().orElseThrow(
-                        () -> failure.of("answered AutoMTLS without a certificate", null, Kind.OTHER))),
-                        "plugin '" + name + "'");
-            } catch (CertificateException e) {
-                throw failure.of("announced an invalid certificate: " + e.getMessage(), e, Kind.OTHER);
-            }
-        }
-        PluginClient client;
-        try {
-            client = new PluginClient(config, null, null, local, handshake,
-                    PluginOutput.of(config), tls);
-        } catch (RuntimeException e) {
-            throw failure.of("cannot be reached at " + handshake.network().wireName() + ":"
-                    + handshake.address() + ": " + e.getMessage(), e, Kind.OTHER);
-        }
-        try {
-            client.checkHealth(startHealthTimeout(config));
-        } catch (PluginUnavailableException e) {
-            client.closing.set(true);
-            client.disconnect();
-            throw failure.of("does not answer its health check: " + e.getMessage(), e, Kind.OTHER);
-        }
-        client.manage();
-        LOG.debug("plugin '{}' ready in-process at {}:{}, protocol version {}", name,
-                handshake.network().wireName(), handshake.address(), handshake.appVersion());
-        return client;
+        return connect(config, new InProcessBackend(name, server, sockets), server.handshake(),
+                PluginOutput.of(config), identity, startHealthTimeout(config));
     }
 
     /**
-     * The handshake with the address where the host reaches the plugin, as its runner translates it: a
-     * plugin confined elsewhere may listen on an address that means something else on the host's side.
+     * The start, once there is a plugin and its handshake, whichever way it was reached: checks that the
+     * two sides are compatible, sets up AutoMTLS, connects, opens the broker and stdio streams and checks the
+     * plugin's health. Every failure goes through {@link Backend#failure}, which stops what the backend made.
+     *
+     * @param identity the host's AutoMTLS identity, or null without AutoMTLS
      */
-    private static HandshakeLine translated(PluginProcess process, HandshakeLine handshake, String line) {
-        String address;
+    private static PluginClient connect(ClientConfig config, Backend backend, HandshakeLine handshake,
+                                        PluginOutput output, AutoMtls.Identity identity, Duration healthTimeout) {
+        String incompatibility = HandshakeChecks.incompatibility(config, handshake);
+        if (incompatibility != null) {
+            throw backend.failure(incompatibility, null, Kind.INCOMPATIBLE);
+        }
+        MutualTls tls = HandshakeChecks.mutualTls(config, backend, handshake, identity);
+        String where = handshake.network().wireName() + ":" + handshake.address();
+        PluginClient client;
         try {
-            address = process.launched().pluginToHost(handshake.network(), handshake.address());
-        } catch (IllegalArgumentException e) {
-            throw process.failure("listens at " + handshake.network().wireName() + ":" + handshake.address()
-                    + ", where the host cannot reach it: " + e.getMessage(), e, Kind.INCOMPATIBLE);
+            client = new PluginClient(config, backend, handshake, output, tls);
+        } catch (RuntimeException e) {
+            throw backend.failure("cannot be reached at " + where + ": " + e.getMessage(), e, Kind.OTHER);
         }
-        if (address.equals(handshake.address())) {
-            return handshake;
+        try {
+            client.checkHealth(healthTimeout);
+        } catch (PluginUnavailableException e) {
+            client.closing.set(true);
+            client.disconnect();
+            throw backend.failure("listens at " + where + " but does not answer its health check: "
+                    + e.getMessage(), e, Kind.OTHER);
         }
-        return new HandshakeLine(handshake.coreVersion(), handshake.appVersion(), handshake.network(), address,
-                handshake.protocol(), handshake.serverCert(), handshake.multiplex());
+        if (config.managed()) {
+            ManagedClients.add(client);
+        }
+        LOG.debug("plugin '{}' (pid {}) ready at {}, protocol version {}", config.name(), client.pid(), where,
+                handshake.appVersion());
+        return client;
     }
 
     /** The first health check may take long (two cold JVMs, a TLS handshake), but never past the start timeout. */
     private static Duration startHealthTimeout(ClientConfig config) {
         return config.startTimeout().compareTo(START_HEALTH_TIMEOUT) < 0 ? config.startTimeout() : START_HEALTH_TIMEOUT;
-    }
-
-    private static String incompatibility(ClientConfig config, HandshakeLine handshake) {
-        if (!config.versionedPlugins().containsKey(handshake.appVersion())) {
-            return "speaks protocol version " + handshake.appVersion() + ", but the host speaks "
-                    + config.versionedPlugins().keySet() + "; update the plugin or the host";
-        }
-        if (config.multiplexBroker() && !handshake.multiplex().orElse(false)) {
-            // go-plugin's words first, then what they mean.
-            return "does not support gRPC broker multiplexing, which the host requested (multiplexBroker): "
-                    + (handshake.multiplex().isEmpty() ? "its handshake has no 7th field (go-plugin plugins support "
-                    + "multiplexing from v1.6.0 on: rebuild the plugin with a newer go-plugin)"
-                    : "its handshake answered false") + "; handshake: " + handshake.format();
-        }
-        if (HandshakeLine.NETRPC.equals(handshake.protocol())) {
-            return "speaks netrpc (Go's net/rpc), which Outpost does not support; the plugin must serve gRPC "
-                    + "(for go-plugin: set GRPCServer in its ServeConfig)";
-        }
-        if (!HandshakeLine.GRPC.equals(handshake.protocol())) {
-            return "speaks unsupported protocol \"" + handshake.protocol() + "\"; Outpost supports [grpc]";
-        }
-        if (!config.multiplexBroker() && handshake.multiplex().isPresent()) {
-            // Only a plugin that read PLUGIN_MULTIPLEX_GRPC, which this host did not set, prints a 7th field.
-            return "answered gRPC broker multiplexing (a 7th handshake field), which the host did not ask for; "
-                    + "handshake: " + handshake.format();
-        }
-        return null;
     }
 
     /** The plugin's name, as in {@link ClientConfig#name()}. */
@@ -401,7 +276,7 @@ public final class PluginClient implements AutoCloseable {
 
     /** The process id of the plugin; this JVM's for a plugin served {@link #inProcess}. */
     public long pid() {
-        return process != null ? process.pid() : reattached != null ? reattached.pid() : ProcessHandle.current().pid();
+        return backend.pid();
     }
 
     /**
@@ -409,12 +284,12 @@ public final class PluginClient implements AutoCloseable {
      * ClientConfig#limits() limits} that give it a cgroup; empty otherwise.
      */
     public java.util.Optional<ResourceUsage> usage() {
-        return process != null ? process.usage() : java.util.Optional.empty();
+        return backend.usage();
     }
 
     /** Whether the plugin is served in this JVM ({@link #inProcess}) rather than by a process of its own. */
     public boolean isInProcess() {
-        return inProcess != null;
+        return backend instanceof InProcessBackend;
     }
 
     /** The handshake the plugin printed (or the one reattached to). */
@@ -441,7 +316,7 @@ public final class PluginClient implements AutoCloseable {
      * @throws IllegalStateException for a plugin served {@link #inProcess}: it lives and dies with this client
      */
     public ReattachConfig reattachConfig() {
-        if (inProcess != null) {
+        if (isInProcess()) {
             throw new IllegalStateException("plugin '" + name + "' is served in-process and cannot be reattached to");
         }
         return new ReattachConfig(handshake.network(), handshake.address(), pid(), handshake.appVersion());
@@ -557,7 +432,7 @@ public final class PluginClient implements AutoCloseable {
             return;
         }
         try {
-            MANAGED.remove(this);
+            ManagedClients.remove(this);
             broker.close();
             stdio.cancel();
             if (!exited()) {
@@ -568,34 +443,10 @@ public final class PluginClient implements AutoCloseable {
             if (mux != null) {
                 mux.close();
             }
-            if (process != null) {
-                PluginExit result = process.stop(config.gracefulTimeout());
-                if (result != null) {
-                    // Reaped, but the exit future completes on the JDK's reaper thread: once close() returns,
-                    // exited() and onExit() must already say so.
-                    awaitQuietly(exit, Duration.ofSeconds(5));
-                }
-                LOG.debug("plugin '{}' stopped: {}", name, result == null ? "still running" : result.describe());
-            } else if (inProcess != null) {
-                // Never a signal: the "process" is this JVM. Stopping the server is all there is.
-                inProcess.server().close();
-                inProcess.sockets().close();
-            } else {
-                stopReattached();
-            }
+            backend.stop(config.gracefulTimeout());
             removeLeftoverSocket();
         } finally {
             closed.complete(null);
-        }
-    }
-
-    private static void awaitQuietly(CompletableFuture<?> future, Duration timeout) {
-        try {
-            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.debug("waiting for the exit: {}", e.toString());
         }
     }
 
@@ -616,21 +467,7 @@ public final class PluginClient implements AutoCloseable {
 
     /** Stops every plugin started with {@link ClientConfig#managed()} that is still running, in parallel. */
     public static void closeAll() {
-        List<Thread> stoppers = new ArrayList<>();
-        for (PluginClient client : List.copyOf(MANAGED)) {
-            Thread stopper = new Thread(client::close, "outpost-stop-" + client.name);
-            stopper.setDaemon(true);
-            stopper.start();
-            stoppers.add(stopper);
-        }
-        for (Thread stopper : stoppers) {
-            try {
-                stopper.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        ManagedClients.closeAll();
     }
 
     private void requestShutdown() {
@@ -644,26 +481,6 @@ public final class PluginClient implements AutoCloseable {
         }
     }
 
-    private void stopReattached() {
-        try {
-            exit.get(config.gracefulTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            return;
-        } catch (TimeoutException e) {
-            LOG.warn("reattached plugin '{}' (pid {}) did not exit after the shutdown request; killing it",
-                    name, pid());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (ExecutionException e) {
-            return;
-        }
-        if (reattached.pid() == ProcessHandle.current().pid()) {
-            LOG.warn("reattached plugin '{}' lives in this JVM (pid {}); not killing it", name, pid());
-            return;
-        }
-        reattached.destroyForcibly();
-    }
-
     /** Plugins killed before they could clean up (and old Go plugins) leave their socket file behind. */
     private void removeLeftoverSocket() {
         if (exited()) {
@@ -675,26 +492,12 @@ public final class PluginClient implements AutoCloseable {
         if (!closing.get()) {
             LOG.warn("plugin '{}' (pid {}) {} unexpectedly", name, result.pid(), result.describe());
             removeLeftoverSocket();
-            if (process != null) {
-                process.exitedOnItsOwn();
-            } else if (inProcess != null) {
-                inProcess.sockets().close();
-            }
+            backend.exitedOnItsOwn();
         }
-    }
-
-    private void manage() {
-        if (!config.managed()) {
-            return;
-        }
-        if (HOOK_INSTALLED.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(PluginClient::closeAll, "outpost-shutdown-hook"));
-        }
-        MANAGED.add(this);
     }
 
     private void openBrokerStream() {
-        Runner.Launched launched = process != null ? process.launched() : null;
+        Runner.Launched launched = backend.launched().orElse(null);
         GRPCBrokerGrpc.newStub(channel).startStream(new ClientResponseObserver<ConnInfo, ConnInfo>() {
             private StreamObserver<ConnInfo> inbound;
 

@@ -195,6 +195,24 @@ class PluginClientTest {
                 .hasMessageContaining("reattachment process " + gone.pid() + " not found");
     }
 
+    /** A failed reattach says why and leaves the process alone: it is not this host's to stop. */
+    @Test
+    void aReattachThatFindsNoServerFailsAndLeavesTheProcessRunning() throws Exception {
+        Process other = new ProcessBuilder("sleep", "600").start();
+        try {
+            ReattachConfig nobody = new ReattachConfig(dev.outpost.Network.UNIX, "/nonexistent/outpost.sock",
+                    other.pid(), 1);
+            assertThatThrownBy(() -> PluginClient.reattach(probe().build(), nobody))
+                    .isInstanceOf(PluginStartException.class)
+                    .hasMessageStartingWith("plugin 'probe' (reattached to pid " + other.pid() + ") listens at "
+                            + "unix:/nonexistent/outpost.sock but does not answer its health check: UNAVAILABLE");
+            assertThat(other.isAlive()).isTrue();
+        } finally {
+            other.destroyForcibly();
+            other.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void dispensingAnUnknownPluginTypeNamesTheKnownOnes() {
         try (PluginClient plugin = PluginClient.start(probe().build())) {
