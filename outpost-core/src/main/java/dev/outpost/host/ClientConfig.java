@@ -61,8 +61,11 @@ public final class ClientConfig {
     private final Runner runner;
     private final Limits limits;
     private final CallTracing tracing;
+    /** What the builder held, unresolved (a name not given stays not given): what {@link #toBuilder} copies. */
+    private final Builder given;
 
     private ClientConfig(Builder builder) {
+        this.given = new Builder(builder);
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
         this.versionedPlugins = PluginSets.freeze(builder.versionedPlugins,
                 "register at least one plugin type with plugin(name, GrpcClientPlugin)");
@@ -102,6 +105,15 @@ public final class ClientConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder with everything this config was built with, to derive another config from it: what was
+     * left to its default (the name, the logger name) is still left to it, so {@code toBuilder().command(...)}
+     * names the new command, not the old one.
+     */
+    public Builder toBuilder() {
+        return new Builder(given);
     }
 
     /** The plugin's name in logs and errors; by default the file name of the command. */
@@ -340,6 +352,40 @@ public final class ClientConfig {
         private CallTracing tracing;
 
         private Builder() {
+        }
+
+        /** A copy of {@code other}: every field, the maps as copies of their own. */
+        private Builder(Builder other) {
+            name = other.name;
+            handshake = other.handshake;
+            other.versionedPlugins.forEach((version, plugins) -> versionedPlugins.put(version,
+                    new LinkedHashMap<>(plugins)));
+            command = other.command;
+            javaCommand = other.javaCommand;
+            workingDirectory = other.workingDirectory;
+            env.putAll(other.env);
+            skipHostEnv = other.skipHostEnv;
+            stdin = other.stdin;
+            startTimeout = other.startTimeout;
+            callTimeout = other.callTimeout;
+            gracefulTimeout = other.gracefulTimeout;
+            minPort = other.minPort;
+            maxPort = other.maxPort;
+            stdout = other.stdout;
+            stderr = other.stderr;
+            syncStdout = other.syncStdout;
+            syncStderr = other.syncStderr;
+            unixSocketDir = other.unixSocketDir;
+            unixSocketGroup = other.unixSocketGroup;
+            maxMessageSize = other.maxMessageSize;
+            loggerName = other.loggerName;
+            managed = other.managed;
+            autoMtls = other.autoMtls;
+            multiplexBroker = other.multiplexBroker;
+            checksum = other.checksum;
+            runner = other.runner;
+            limits = other.limits;
+            tracing = other.tracing;
         }
 
         /** The name used in logs and errors; default: the command's file name. */

@@ -34,6 +34,8 @@ final class ManagerSettings {
     final Duration unavailableWait;
     final Duration drainTimeout;
     final Duration startTimeout;
+    /** Every plugin's client options that are not the manager's: applied before the manager's own. */
+    final java.util.function.Consumer<ClientConfig.Builder> clientDefaults;
     final Duration callTimeout;
     final Duration closeTimeout;
     final int maxMessageSize;
@@ -82,6 +84,7 @@ final class ManagerSettings {
         this.unavailableWait = builder.unavailableWait;
         this.drainTimeout = builder.drainTimeout;
         this.startTimeout = builder.startTimeout;
+        this.clientDefaults = builder.clientDefaults;
         this.callTimeout = builder.callTimeout;
         this.closeTimeout = builder.closeTimeout;
         this.maxMessageSize = builder.maxMessageSize;
@@ -136,10 +139,14 @@ final class ManagerSettings {
                 : handshake;
     }
 
-    /** What every launch of plugin {@code id} shares; the plugin adds its command, directory and environment. */
+    /**
+     * What every launch of plugin {@code id} shares: the client defaults, then the manager's settings; the plugin
+     * adds its command, directory and environment.
+     */
     ClientConfig.Builder clientTemplate(String id) {
-        ClientConfig.Builder builder = ClientConfig.builder()
-                .name(id)
+        ClientConfig.Builder builder = ClientConfig.builder();
+        clientDefaults.accept(builder);
+        builder.name(id)
                 .handshake(handshake)
                 .startTimeout(startTimeout)
                 .callTimeout(callTimeout)

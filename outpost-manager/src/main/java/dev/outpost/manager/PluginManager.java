@@ -3,6 +3,7 @@ package dev.outpost.manager;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.internal.grpc.Transport;
+import dev.outpost.host.ClientConfig;
 import dev.outpost.host.JavaCommand;
 import dev.outpost.host.PluginClient;
 import dev.outpost.rpc.InterfacePlugin;
@@ -398,6 +399,7 @@ public final class PluginManager implements AutoCloseable {
         final List<StartHook> startHooks = new ArrayList<>();
         /** An {@code OpenTelemetry}, typed so that the builder loads without the API; null: the global one. */
         Object openTelemetry;
+        java.util.function.Consumer<ClientConfig.Builder> clientDefaults = config -> { };
 
         private Builder() {
         }
@@ -479,6 +481,20 @@ public final class PluginManager implements AutoCloseable {
         /** How long a reload lets calls on the old process finish; default 10 s. */
         public Builder drainTimeout(Duration timeout) {
             this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Options of every plugin's {@link ClientConfig} that the manager does not have itself: AutoMTLS,
+         * broker multiplexing, the graceful timeout, the TCP ports, the socket directory and group, a runner
+         * or limits for every plugin, stdout sinks, and any option {@code ClientConfig} gains. {@code
+         * defaults} is applied to a fresh {@link ClientConfig.Builder} before each launch; then the manager
+         * sets what is its own, which wins: the plugin's name, handshake, plugin types, command, working
+         * directory and environment, a tap on its stderr, this builder's start and call timeouts and
+         * largest message, and its manifest's sandbox and limits. Replaces the previous value.
+         */
+        public Builder clientDefaults(java.util.function.Consumer<ClientConfig.Builder> defaults) {
+            this.clientDefaults = Objects.requireNonNull(defaults, "defaults");
             return this;
         }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.PluginCallException;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.host.ClientConfig;
+import dev.outpost.host.PluginClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,31 @@ class ManagerSettingsTest extends ManagerTestSupport {
         assertThat(launch.maxMessageSize()).isEqualTo(2 << 20);
         assertThat(launch.versionedPlugins().get(1)).containsOnlyKeys("sensor");
         assertThat(settings.clientTemplate("small").command("true").build().maxMessageSize()).isEqualTo(1 << 20);
+    }
+
+    @Test
+    void clientDefaultsReachEveryLaunchAndTheManagersOwnSettingsWin() {
+        manager = builder().callTimeout(Duration.ofSeconds(3)).clientDefaults(config -> config.autoMtls(true)
+                .multiplexBroker(true).gracefulTimeout(Duration.ofMillis(700)).name("not-this")
+                .callTimeout(Duration.ofSeconds(9))).build();
+        ClientConfig launch = manager.settings().clientTemplate("sensor-a").command("true").build();
+        assertThat(launch.autoMtls()).isTrue();
+        assertThat(launch.multiplexBroker()).isTrue();
+        assertThat(launch.gracefulTimeout()).isEqualTo(Duration.ofMillis(700));
+        assertThat(launch.name()).as("the manager's").isEqualTo("sensor-a");
+        assertThat(launch.callTimeout()).as("the manager's").isEqualTo(Duration.ofSeconds(3));
+    }
+
+    /** A managed plugin reached over AutoMTLS and one multiplexed connection, set through the defaults alone. */
+    @Test
+    void aManagedPluginStartsWithTheClientDefaults() throws Exception {
+        PluginDirs.script(dir, "sensor-a");
+        started(builder().clientDefaults(config -> config.autoMtls(true).multiplexBroker(true)));
+        events.await("sensor-a", PluginState.RUNNING, 1);
+        PluginClient client = manager.client("sensor-a").orElseThrow();
+        assertThat(client.pluginCertificate()).isPresent();
+        assertThat(client.handshake().multiplex()).contains(true);
+        assertThat(manager.dispense("sensor-a", "sensor", Sensor.class).read()).isNotEmpty();
     }
 
     @Test
