@@ -106,7 +106,7 @@ public final class Sandbox implements Runner {
     }
 
     /** The first executable {@code name} on {@code PATH}. */
-    private static Optional<Path> onPath(String name) {
+    static Optional<Path> onPath(String name) {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();
