@@ -41,6 +41,8 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code KV_PRINT=1}: each {@code Put} writes {@code kv-print stdout: put key=<key> bytes=<n>} to
  *   {@code System.out} and {@code kv-print stderr: put key=<key> bytes=<n>} to {@code System.err}, which
  *   reach the host through go-plugin's stdio service.</li>
+ *   <li>{@code KV_NON_BLOCKING=1}: {@code Get} and {@code Put} run without a thread hand-off (for the
+ *   benchmarks' comparison).</li>
  * </ul>
  */
 public final class KvPlugin {
@@ -51,6 +53,12 @@ public final class KvPlugin {
     public static final String HANG_ON = "KV_HANG_ON";
     /** {@code 1}: each {@code Put} prints a line on {@code System.out} and one on {@code System.err}. */
     public static final String PRINT = "KV_PRINT";
+    /**
+     * {@code 1}: {@code Get} and {@code Put} run on the connection's I/O thread ({@link
+     * ServeConfig.Builder#nonBlocking}): a map's get and put never block. Not with {@link #HANG_ON} or
+     * {@link #CRASH_ON}, whose calls block or exit.
+     */
+    public static final String NON_BLOCKING = "KV_NON_BLOCKING";
     /** The exit status of a {@link #CRASH_ON} crash. */
     public static final int CRASH_STATUS = 2;
 
@@ -60,12 +68,16 @@ public final class KvPlugin {
     }
 
     public static void main(String[] args) {
-        PluginServer.serve(ServeConfig.builder()
+        ServeConfig.Builder config = ServeConfig.builder()
                 .handshake(Interop.HANDSHAKE)
                 .plugin("kv", GrpcPlugin.server(new Kv(System.getenv(CRASH_ON), System.getenv(HANG_ON),
                         "1".equals(System.getenv(PRINT)))))
-                .plugin("counter", broker -> List.of(new Counter(broker).bindService()))
-                .build());
+                .plugin("counter", broker -> List.of(new Counter(broker).bindService()));
+        if ("1".equals(System.getenv(NON_BLOCKING)) && System.getenv(HANG_ON) == null
+                && System.getenv(CRASH_ON) == null) {
+            config.nonBlocking(KVGrpc.getGetMethod().getFullMethodName(), KVGrpc.getPutMethod().getFullMethodName());
+        }
+        PluginServer.serve(config.build());
     }
 
     /** {@code proto.KV} over a map (also what the JMH codec benchmark serves in-process). */

@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -181,15 +182,16 @@ public final class PluginServer implements AutoCloseable {
                     config.tracing(), () -> self.join().closeInBackground());
             MutualTls serverTls = tls;
             SocketAddress listening;
+            Set<String> inline = nonBlocking(config, services);
             if (mux != null) {
-                server = mux.server(null, services, tls, maxMessageSize);
+                server = mux.server(null, services, tls, maxMessageSize, inline);
                 listening = mux.listenAddress();
             } else if (socket != null) {
-                server = Transport.server(socket, services, tls, maxMessageSize);
+                server = Transport.server(socket, services, tls, maxMessageSize, inline);
                 listening = socket;
             } else {
                 server = PluginSockets.listenTcp(env, address -> Transport.server(address, services, serverTls,
-                        maxMessageSize));
+                        maxMessageSize, inline));
                 listening = server.getListenSockets().get(0);
             }
             HandshakeLine line;
@@ -233,6 +235,20 @@ public final class PluginServer implements AutoCloseable {
             closeQuietly(sockets);
             throw e;
         }
+    }
+
+    /** {@link ServeConfig#nonBlocking()}, each checked against the methods the plugin serves. */
+    private static Set<String> nonBlocking(ServeConfig config, List<ServerServiceDefinition> services) {
+        Set<String> served = new java.util.TreeSet<>();
+        services.forEach(service -> service.getMethods()
+                .forEach(method -> served.add(method.getMethodDescriptor().getFullMethodName())));
+        for (String name : config.nonBlocking()) {
+            if (!served.contains(name)) {
+                throw new IllegalArgumentException("ServeConfig.nonBlocking names " + name + ", which no service of "
+                        + "the plugin has; its methods: " + served);
+            }
+        }
+        return config.nonBlocking();
     }
 
     private static X509Certificate hostCertificate(String pem) {

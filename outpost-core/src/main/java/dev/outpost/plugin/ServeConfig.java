@@ -10,6 +10,7 @@ import dev.outpost.Network;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -24,6 +25,7 @@ public final class ServeConfig {
     private final Duration shutdownGrace;
     private final int maxMessageSize;
     private final CallTracing tracing;
+    private final Set<String> nonBlocking;
 
     private ServeConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -33,6 +35,7 @@ public final class ServeConfig {
         this.shutdownGrace = builder.shutdownGrace;
         this.maxMessageSize = builder.maxMessageSize;
         this.tracing = builder.tracing != null ? builder.tracing : CallTracing.global();
+        this.nonBlocking = Set.copyOf(builder.nonBlocking);
     }
 
     public static Builder builder() {
@@ -67,6 +70,11 @@ public final class ServeConfig {
         return maxMessageSize;
     }
 
+    /** The methods, by full name, that run on the connection's I/O thread: see {@link Builder#nonBlocking}. */
+    public Set<String> nonBlocking() {
+        return nonBlocking;
+    }
+
     /** How the host's calls and the plugin's callbacks are traced. */
     CallTracing tracing() {
         return tracing;
@@ -78,6 +86,7 @@ public final class ServeConfig {
         private final Map<Integer, Map<String, GrpcServerPlugin>> versionedPlugins = new TreeMap<>();
         private Network network;
         private Duration shutdownGrace = Duration.ofSeconds(1);
+        private final Set<String> nonBlocking = new java.util.LinkedHashSet<>();
         private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
         private CallTracing tracing;
 
@@ -149,6 +158,28 @@ public final class ServeConfig {
                 throw new IllegalArgumentException("maxMessageSize must be positive, got " + bytes);
             }
             this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * Runs the calls of these methods (full gRPC names, {@code package.Service/Method}, e.g. {@code
+         * plugin.KV/Get}) on the thread that read them, the connection's I/O thread, instead of handing each
+         * to a thread of the call executor and back. That hand-off is most of a Java plugin's latency: in the
+         * harness a Go host's {@code Get} took about half as long with it gone (benchmarks/README.md). Only
+         * for methods whose implementation never blocks: no I/O, no waiting on a lock or a future, no call
+         * back to the host through the broker (its answer comes on the same I/O thread, which is waiting:
+         * the call would hang until its deadline). While such a method runs, the other calls of its
+         * connection wait. Other methods, and go-plugin's own services, keep the call executor. A name that
+         * no service of the plugin has fails {@link PluginServer#start}.
+         */
+        public Builder nonBlocking(String... fullMethodNames) {
+            for (String name : fullMethodNames) {
+                if (name == null || !name.matches("[^/\\s]+/[^/\\s]+")) {
+                    throw new IllegalArgumentException("nonBlocking takes full gRPC method names, "
+                            + "service/method (e.g. plugin.KV/Get), got " + name);
+                }
+                nonBlocking.add(name);
+            }
             return this;
         }
 

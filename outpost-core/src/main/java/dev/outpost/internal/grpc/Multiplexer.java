@@ -152,6 +152,12 @@ public final class Multiplexer implements AutoCloseable {
      */
     public Server server(Integer brokerId, List<ServerServiceDefinition> services, MutualTls tls, int maxMessageSize)
             throws IOException {
+        return server(brokerId, services, tls, maxMessageSize, java.util.Set.of());
+    }
+
+    /** A server as {@link #server(Integer, List, MutualTls, int)} that runs the methods {@code inline} names inline. */
+    public Server server(Integer brokerId, List<ServerServiceDefinition> services, MutualTls tls, int maxMessageSize,
+                         java.util.Set<String> inline) throws IOException {
         String what = brokerId == null ? "main server" : "broker id " + brokerId;
         YamuxListenAddress address = new YamuxListenAddress(bound -> {
             if (brokerId == null) {
@@ -168,7 +174,8 @@ public final class Multiplexer implements AutoCloseable {
         }, name + " " + what);
         // The streams' loop is the connection's: one thread for everything of this connection.
         return Transport.configure(Transport.withoutKeepAlive(NettyServerBuilder.forAddress(address)
-                .channelFactory(YamuxServerChannel::new).bossEventLoopGroup(loop).workerEventLoopGroup(loop)), services, tls, maxMessageSize).build().start();
+                .channelFactory(YamuxServerChannel::new).bossEventLoopGroup(loop).workerEventLoopGroup(loop)), services, tls,
+                maxMessageSize, inline).build().start();
     }
 
     /** Whether a server listens for broker id {@code brokerId}. */

@@ -1,7 +1,7 @@
 package dev.outpost.internal.grpc;
 
-import dev.outpost.internal.wire.AutoMtls;
 import dev.outpost.Network;
+import dev.outpost.internal.wire.AutoMtls;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
@@ -12,6 +12,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -39,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -168,12 +171,21 @@ public final class Transport {
      */
     public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls,
                                 int maxMessageSize) throws IOException {
+        return server(address, services, tls, maxMessageSize, Set.of());
+    }
+
+    /**
+     * A server as {@link #server(SocketAddress, List, MutualTls, int)} whose methods named in {@code inline}
+     * (full names, {@code service/method}) run on the connection's event loop, without a thread hand-off.
+     */
+    public static Server server(SocketAddress address, List<ServerServiceDefinition> services, MutualTls tls,
+                                int maxMessageSize, Set<String> inline) throws IOException {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address).bossEventLoopGroup(group())
                 .workerEventLoopGroup(group()).channelType(serverChannelType(address));
         if (address instanceof DomainSocketAddress) {
             withoutKeepAlive(builder);
         }
-        return configure(builder, services, tls, maxMessageSize).build().start();
+        return configure(builder, services, tls, maxMessageSize, inline).build().start();
     }
 
     /*
@@ -192,9 +204,20 @@ public final class Transport {
 
     /** What every server of Outpost's has, on a socket or a multiplexed connection. */
     static NettyServerBuilder configure(NettyServerBuilder builder, List<ServerServiceDefinition> services,
-                                        MutualTls tls, int maxMessageSize) {
+                                        MutualTls tls, int maxMessageSize, Set<String> inline) {
         requirePositive(maxMessageSize);
-        builder.executor(CALL_EXECUTOR).maxInboundMessageSize(maxMessageSize);
+        if (inline.isEmpty()) {
+            builder.executor(CALL_EXECUTOR);
+        } else {
+            // The event loop finds the method; a method not named goes to the call executor, as without this.
+            builder.directExecutor().callExecutor(new ServerCallExecutorSupplier() {
+                @Override
+                public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+                    return inline.contains(call.getMethodDescriptor().getFullMethodName()) ? null : CALL_EXECUTOR;
+                }
+            });
+        }
+        builder.maxInboundMessageSize(maxMessageSize);
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
