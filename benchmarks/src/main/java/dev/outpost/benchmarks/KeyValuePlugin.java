@@ -1,8 +1,9 @@
 package dev.outpost.benchmarks;
 
+import dev.outpost.HandshakeConfig;
+import dev.outpost.NonBlocking;
 import dev.outpost.plugin.PluginServer;
 import dev.outpost.plugin.ServeConfig;
-import dev.outpost.HandshakeConfig;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,13 +16,17 @@ public final class KeyValuePlugin {
     /** go-plugin's example handshake, the same as the interop KV plugin's. */
     public static final HandshakeConfig HANDSHAKE = HandshakeConfig.of(1, "BASIC_PLUGIN", "hello");
 
+    /** {@code 1}: the store's methods are {@link NonBlocking}, for the comparison in benchmarks/README.md. */
+    public static final String NON_BLOCKING = "KV_NON_BLOCKING";
+
     private KeyValuePlugin() {
     }
 
     public static void main(String[] args) {
         PluginServer.serve(ServeConfig.builder()
                 .handshake(HANDSHAKE)
-                .plugin("kv", KeyValue.class, new InMemory())
+                .plugin("kv", KeyValue.class, "1".equals(System.getenv(NON_BLOCKING)) ? new NonBlockingInMemory()
+                        : new InMemory())
                 .build());
     }
 
@@ -38,6 +43,23 @@ public final class KeyValuePlugin {
         @Override
         public void put(String key, byte[] value) {
             values.put(key, value);
+        }
+    }
+
+    /** The same store, its methods marked {@link NonBlocking}: a map's get and put never block. */
+    static final class NonBlockingInMemory implements KeyValue {
+        private final InMemory store = new InMemory();
+
+        @NonBlocking
+        @Override
+        public byte[] get(String key) {
+            return store.get(key);
+        }
+
+        @NonBlocking
+        @Override
+        public void put(String key, byte[] value) {
+            store.put(key, value);
         }
     }
 }

@@ -182,7 +182,7 @@ public final class PluginServer implements AutoCloseable {
                     config.tracing(), () -> self.join().closeInBackground());
             MutualTls serverTls = tls;
             SocketAddress listening;
-            Set<String> inline = nonBlocking(config, services);
+            Set<String> inline = nonBlocking(config, version, services);
             if (mux != null) {
                 server = mux.server(null, services, tls, maxMessageSize, inline);
                 listening = mux.listenAddress();
@@ -237,8 +237,11 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
-    /** {@link ServeConfig#nonBlocking()}, each checked against the methods the plugin serves. */
-    private static Set<String> nonBlocking(ServeConfig config, List<ServerServiceDefinition> services) {
+    /**
+     * {@link ServeConfig#nonBlocking()}, each checked against the methods the plugin serves, and what its plugin
+     * types of {@code version} name themselves ({@link GrpcServerPlugin#nonBlocking()}).
+     */
+    private static Set<String> nonBlocking(ServeConfig config, int version, List<ServerServiceDefinition> services) {
         Set<String> served = new java.util.TreeSet<>();
         services.forEach(service -> service.getMethods()
                 .forEach(method -> served.add(method.getMethodDescriptor().getFullMethodName())));
@@ -248,7 +251,9 @@ public final class PluginServer implements AutoCloseable {
                         + "the plugin has; its methods: " + served);
             }
         }
-        return config.nonBlocking();
+        Set<String> all = new java.util.TreeSet<>(config.nonBlocking());
+        config.versionedPlugins().get(version).values().forEach(plugin -> all.addAll(plugin.nonBlocking()));
+        return Set.copyOf(all);
     }
 
     private static X509Certificate hostCertificate(String pem) {

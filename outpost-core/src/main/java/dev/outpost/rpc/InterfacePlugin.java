@@ -1,9 +1,15 @@
 package dev.outpost.rpc;
 
+import dev.outpost.NonBlocking;
+import dev.outpost.grpc.GrpcBroker;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.GrpcServerPlugin;
+import io.grpc.ServerServiceDefinition;
+import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Plugin types from plain Java interfaces, with no stubs to write: the host gets a dynamic proxy
@@ -38,8 +44,39 @@ public final class InterfacePlugin {
      */
     public static <T> GrpcServerPlugin server(Class<T> type, T implementation) {
         Objects.requireNonNull(implementation, "implementation");
-        RemoteInterface.of(type).prepareInBackground();
-        return broker -> List.of(Remoting.of(broker, "the host").service(type, implementation));
+        RemoteInterface remote = RemoteInterface.of(type);
+        remote.prepareInBackground();
+        Set<String> nonBlocking = new TreeSet<>();
+        for (RemoteMethod method : remote.methods()) {
+            if (marked(method.method(), implementation.getClass())) {
+                nonBlocking.add(method.descriptor().getFullMethodName());
+            }
+        }
+        Set<String> inline = Set.copyOf(nonBlocking);
+        return new GrpcServerPlugin() {
+            @Override
+            public List<ServerServiceDefinition> services(GrpcBroker broker) {
+                return List.of(Remoting.of(broker, "the host").service(type, implementation));
+            }
+
+            @Override
+            public Set<String> nonBlocking() {
+                return inline;
+            }
+        };
+    }
+
+    /** Whether {@code method} is {@link NonBlocking} on the interface or in {@code implementation}. */
+    private static boolean marked(Method method, Class<?> implementation) {
+        if (method.isAnnotationPresent(NonBlocking.class)) {
+            return true;
+        }
+        try {
+            return implementation.getMethod(method.getName(), method.getParameterTypes())
+                    .isAnnotationPresent(NonBlocking.class);
+        } catch (NoSuchMethodException e) {
+            return false; // a lambda or proxy implementation: only the interface can say
+        }
     }
 
     /**

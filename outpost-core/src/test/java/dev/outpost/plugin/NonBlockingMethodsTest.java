@@ -3,9 +3,12 @@ package dev.outpost.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.NonBlocking;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.grpc.GrpcServerPlugin;
+import dev.outpost.host.ClientConfig;
+import dev.outpost.host.PluginClient;
 import dev.outpost.internal.grpc.Multiplexer;
 import dev.outpost.internal.grpc.Transport;
 import dev.outpost.internal.wire.PluginEnv;
@@ -136,5 +139,39 @@ class NonBlockingMethodsTest {
         assertThatThrownBy(() -> ServeConfig.builder().nonBlocking("Get"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("service/method (e.g. plugin.KV/Get), got Get");
+    }
+
+    /** An interface-mode plugin type whose methods answer with the name of the thread they ran on. */
+    public interface Threads {
+        String quick();
+
+        String slow();
+    }
+
+    /** The implementation marks the method that never blocks. */
+    public static final class ThreadNames implements Threads {
+        @NonBlocking
+        @Override
+        public String quick() {
+            return Thread.currentThread().getName();
+        }
+
+        @Override
+        public String slow() {
+            return Thread.currentThread().getName();
+        }
+    }
+
+    @Test
+    void anInterfaceMethodMarkedNonBlockingRunsOnTheIoThread() {
+        ServeConfig serve = ServeConfig.builder().handshake(ProbePlugin.HANDSHAKE)
+                .plugin("threads", Threads.class, new ThreadNames()).build();
+        ClientConfig config = ClientConfig.builder().name("threads").handshake(ProbePlugin.HANDSHAKE)
+                .plugin("threads", Threads.class).build();
+        try (PluginClient plugin = PluginClient.inProcess(config, serve)) {
+            Threads threads = plugin.dispense("threads", Threads.class);
+            assertThat(threads.quick()).startsWith("outpost-io");
+            assertThat(threads.slow()).startsWith("outpost-call");
+        }
     }
 }
