@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * arguments). The plugin must support go-plugin's broker multiplexing ({@link
  * ClientConfig.Builder#multiplexBroker(boolean)}, go-plugin 1.6+), as Vault requires: the host then opens
  * one connection to the plugin's socket and nothing else. The go-plugin variables and the config's own
- * reach the container by name ({@code -e NAME}, the values through the engine's environment, so the
- * AutoMTLS certificate is not on a command line); the host's other variables do not.
+ * reach the container by name ({@code --env NAME}, the values through the engine's environment, so the
+ * AutoMTLS certificate is not on a command line), and {@code TMPDIR} names the socket directory; the
+ * host's other variables do not.
  *
  * <pre>{@code
  * ClientConfig config = ClientConfig.builder()
@@ -113,17 +114,17 @@ public final class Container implements Runner {
     }
 
     /**
-     * What reaches the container: the variables the host set for the plugin (go-plugin's, the config's,
-     * {@code TMPDIR} as its socket directory), not the ones it inherited from the host's environment.
+     * What reaches the container by name: the variables the host set for the plugin (go-plugin's, the
+     * config's), not the ones it inherited from the host's environment. ({@code TMPDIR}, the socket
+     * directory inside, is given by value: the engine's own {@code TMPDIR} stays its own.)
      */
     static Map<String, String> passedEnvironment(Launch launch, Map<String, String> hostEnvironment) {
         Map<String, String> passed = new java.util.TreeMap<>();
         launch.environment().forEach((key, value) -> {
-            if (!value.equals(hostEnvironment.get(key))) {
+            if (!key.equals("TMPDIR") && !value.equals(hostEnvironment.get(key))) {
                 passed.put(key, value);
             }
         });
-        passed.put("TMPDIR", launch.socketDirectory().toString());
         return passed;
     }
 
@@ -147,6 +148,7 @@ public final class Container implements Runner {
         if (cpus > 0) {
             command.addAll(List.of("--cpus", Double.toString(cpus)));
         }
+        command.addAll(List.of("--env", "TMPDIR=" + sockets));
         for (String variable : variables) {
             command.addAll(List.of("--env", variable));
         }

@@ -35,7 +35,8 @@ class ContainerTest {
         assertThat(command).containsExactly("/usr/bin/podman", "run", "--rm", "--name", "outpost-kv-1",
                 "--network", "none", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
                 "--tmpfs", "/tmp", "--user", "1000:1000", "--volume", dir + ":" + dir, "--userns", "keep-id",
-                "--memory", "128m", "--cpus", "0.5", "--env", "KV_PLUGIN", "--env", "PLUGIN_MULTIPLEX_GRPC",
+                "--memory", "128m", "--cpus", "0.5", "--env", "TMPDIR=" + dir, "--env", "KV_PLUGIN",
+                "--env", "PLUGIN_MULTIPLEX_GRPC",
                 IMAGE, "/kv-plugin", "--verbose");
     }
 
@@ -51,10 +52,10 @@ class ContainerTest {
     void onlyTheVariablesTheHostSetForThePluginReachTheContainer() {
         Map<String, String> host = Map.of("HOME", "/root", "PATH", "/usr/bin", "LANG", "C");
         Map<String, String> environment = Map.of("HOME", "/root", "PATH", "/usr/bin", "LANG", "C.UTF-8",
-                "KV_PLUGIN", "hello", PluginEnv.UNIX_SOCKET_DIR, sockets.toString());
+                "KV_PLUGIN", "hello", PluginEnv.UNIX_SOCKET_DIR, sockets.toString(), "TMPDIR", "/var/tmp");
         assertThat(Container.passedEnvironment(launch(environment, List.of()), host)).containsOnly(
                 Map.entry("LANG", "C.UTF-8"), Map.entry("KV_PLUGIN", "hello"),
-                Map.entry(PluginEnv.UNIX_SOCKET_DIR, sockets.toString()), Map.entry("TMPDIR", sockets.toString()));
+                Map.entry(PluginEnv.UNIX_SOCKET_DIR, sockets.toString()));
     }
 
     @Test
