@@ -17,19 +17,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code outpost-api} and {@code outpost-core} are real modules: an application module that requires
- * {@code dev.outpost.core} compiles and runs on the module path, and makes an interface-mode call to a
- * plugin served in its JVM (over a real socket, the whole client and server path).
+ * Outpost's library jars are real modules: an application module that requires {@code dev.outpost.manager}
+ * (and through it core and api) compiles and runs on the module path, makes an interface-mode call to a
+ * plugin served in its JVM (over a real socket, the whole client and server path), starts and closes a
+ * manager, and logs through {@code dev.outpost.plugin.slf4j}, which SLF4J finds through its descriptor.
  */
 class ModulePathTest {
 
-    /** What core needs on the module path: Outpost's two modules and the libraries they require. */
-    private static final List<String> MODULES = List.of("/outpost-api/", "/outpost-core/", "/io/grpc/",
+    /** What the application needs on the module path: Outpost's modules and the libraries they require. */
+    private static final List<String> MODULES = List.of("/outpost-api/", "/outpost-core/", "/outpost-manager/",
+            "/outpost-plugin-slf4j/", "/org/slf4j/jul-to-slf4j/", "/io/grpc/",
             "/com/google/", "/tools/jackson/", "/com/fasterxml/jackson/core/jackson-annotations/", "/org/slf4j/slf4j-api/", "/org/bouncycastle/", "/io/perfmark/");
 
     private static final String MODULE_INFO = """
             module smoke {
-                requires dev.outpost.core;
+                requires dev.outpost.manager;
+                requires org.slf4j;
                 exports smoke;
             }
             """;
@@ -50,10 +53,14 @@ class ModulePathTest {
             import dev.outpost.HandshakeConfig;
             import dev.outpost.host.ClientConfig;
             import dev.outpost.host.PluginClient;
+            import dev.outpost.manager.PluginManager;
             import dev.outpost.plugin.ServeConfig;
+            import java.nio.file.Path;
+            import org.slf4j.LoggerFactory;
 
             public final class Main {
-                public static void main(String[] args) {
+                public static void main(String[] args) throws Exception {
+                    LoggerFactory.getLogger("smoke").info("logged through {}", "the plugin provider");
                     HandshakeConfig handshake = new HandshakeConfig(1, "SMOKE_PLUGIN", "module-path");
                     Greeter implementation = new Greeter() {
                         public String greet(String name) {
@@ -72,6 +79,12 @@ class ModulePathTest {
                         Greeter greeter = plugin.dispense("greeter", Greeter.class);
                         System.out.println("module " + PluginClient.class.getModule().getName() + ": "
                                 + greeter.greet("world") + ", " + greeter.add(2, 3));
+                    }
+                    try (PluginManager manager = PluginManager.builder().directory(Path.of(args[0]))
+                            .handshake(handshake).plugin("greeter", Greeter.class).build()) {
+                        manager.start();
+                        System.out.println("module " + PluginManager.class.getModule().getName() + ": "
+                                + manager.plugins().size() + " plugins");
                     }
                 }
             }
@@ -100,7 +113,7 @@ class ModulePathTest {
 
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "--module-path", classes + File.pathSeparator + modulePath, "-m",
-                "smoke/smoke.Main"));
+                "smoke/smoke.Main", Files.createDirectories(dir.resolve("plugins")).toString()));
         Path log = dir.resolve("output.txt");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
@@ -108,7 +121,10 @@ class ModulePathTest {
             String output = Files.readString(log);
             assertThat(exited).as("exited within 60 s; output:%n%s", output).isTrue();
             assertThat(process.exitValue()).as("exit status; output:%n%s", output).isZero();
-            assertThat(output).contains("module dev.outpost.core: hello world, 5");
+            assertThat(output).contains("module dev.outpost.core: hello world, 5",
+                    "module dev.outpost.manager: 0 plugins",
+                    // The SLF4J provider, found through its module's provides clause: a go-plugin JSON log line.
+                    "\"@message\":\"logged through the plugin provider\"");
         } finally {
             process.destroyForcibly();
             process.onExit().get(10, TimeUnit.SECONDS);
