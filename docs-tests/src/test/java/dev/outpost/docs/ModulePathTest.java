@@ -111,9 +111,10 @@ class ModulePathTest {
                 sources.resolve("smoke/Main.java").toString());
         assertThat(compiled).as("javac on the module path: %s", errors.toString(StandardCharsets.UTF_8)).isZero();
 
+        // Its temporary files (the in-process plugin's sockets) go into this test's directory too.
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--module-path", classes + File.pathSeparator + modulePath, "-m",
-                "smoke/smoke.Main", Files.createDirectories(dir.resolve("plugins")).toString()));
+                .toString(), "-Djava.io.tmpdir=" + dir, "--module-path", classes + File.pathSeparator + modulePath,
+                "-m", "smoke/smoke.Main", Files.createDirectories(dir.resolve("plugins")).toString()));
         Path log = dir.resolve("output.txt");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
