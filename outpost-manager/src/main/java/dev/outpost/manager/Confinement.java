@@ -1,5 +1,6 @@
 package dev.outpost.manager;
 
+import dev.outpost.host.Container;
 import dev.outpost.host.Limits;
 import dev.outpost.host.Sandbox;
 import java.io.IOException;
@@ -32,7 +33,47 @@ final class Confinement {
                 return source.failed(PluginDirectory.MANIFEST + ": limits: " + e.getMessage());
             }
         }
+        Manifest.ContainerSpec container = source.manifest().map(Manifest::container).orElse(null);
+        if (container != null) {
+            return contained(source, container, limits != null);
+        }
         return sandboxed(source, sandboxAll);
+    }
+
+    /** {@code source} in its container; failed, naming the key, when the spec is bad or asks for more. */
+    private static PluginSource contained(PluginSource source, Manifest.ContainerSpec spec, boolean limited) {
+        if (source.manifest().map(Manifest::sandbox).isPresent()) {
+            return source.failed(PluginDirectory.MANIFEST + ": \"sandbox\" and \"container\": a plugin runs in one "
+                    + "of them, not both");
+        }
+        if (limited) {
+            return source.failed(PluginDirectory.MANIFEST + ": \"limits\" do not reach into a container; give "
+                    + "\"container.memoryMB\" and \"container.cpus\" instead");
+        }
+        if (spec.image() == null) {
+            return source.failed(PluginDirectory.MANIFEST + ": \"container.image\" is required");
+        }
+        Container.Builder container = Container.builder().network(spec.network());
+        try {
+            container.image(spec.image());
+        } catch (IllegalArgumentException e) {
+            return source.failed(PluginDirectory.MANIFEST + ": \"container.image\": " + e.getMessage());
+        }
+        try {
+            if (spec.memoryMB() != null) {
+                container.memoryMB(spec.memoryMB());
+            }
+        } catch (IllegalArgumentException e) {
+            return source.failed(PluginDirectory.MANIFEST + ": \"container.memoryMB\": " + e.getMessage());
+        }
+        try {
+            if (spec.cpus() != null) {
+                container.cpus(spec.cpus());
+            }
+        } catch (IllegalArgumentException e) {
+            return source.failed(PluginDirectory.MANIFEST + ": \"container.cpus\": " + e.getMessage());
+        }
+        return source.confined(container.build());
     }
 
     private static Limits limits(Manifest.LimitsSpec spec) {
@@ -73,7 +114,7 @@ final class Confinement {
         } catch (IllegalArgumentException e) {
             return source.failed(PluginDirectory.MANIFEST + ": " + e.getMessage());
         }
-        return source.sandboxed(sandbox.build());
+        return source.confined(sandbox.build());
     }
 
     /** {@code path}, resolved in {@code folder}, once checked to be an existing path of that folder. */

@@ -40,12 +40,13 @@ import java.util.Map;
  * @param requires         the host versions it works with, e.g. {@code >=1.2.0 <2.0.0}
  * @param sandbox          how to confine it ({@code "sandbox": true} or an object), or null to run it unconfined
  * @param limits           its resource limits, or null for none
+ * @param container        the container it runs in ({@link dev.outpost.host.Container}), or null
  */
 public record Manifest(String id, String name, String version, String author, String description,
                        List<String> command, String jar, String mainClass, List<String> classPath,
                        List<String> args, Map<String, String> env,
                        List<String> jvmOptions, String sha256, String magicCookie, List<Integer> protocolVersions,
-                       String requires, SandboxSpec sandbox, LimitsSpec limits) {
+                       String requires, SandboxSpec sandbox, LimitsSpec limits, ContainerSpec container) {
 
     /**
      * A manifest's {@code "limits"}, each optional (see {@link dev.outpost.host.Limits}).
@@ -81,6 +82,18 @@ public record Manifest(String id, String name, String version, String author, St
         }
     }
 
+    /**
+     * A manifest's {@code "container"}: the plugin's command runs in {@code image} (pinned by digest), with
+     * {@link dev.outpost.host.Container}'s confinement; it must support broker multiplexing.
+     *
+     * @param image    the image, {@code name@sha256:<64 hex digits>}
+     * @param network  whether it gets the engine's default network; false by default
+     * @param memoryMB its memory limit, or null for none
+     * @param cpus     the CPUs it may use, e.g. 0.5, or null for no limit
+     */
+    public record ContainerSpec(String image, boolean network, Long memoryMB, Double cpus) {
+    }
+
     public Manifest {
         command = command == null ? List.of() : List.copyOf(command);
         classPath = classPath == null ? List.of() : List.copyOf(classPath);
@@ -93,7 +106,7 @@ public record Manifest(String id, String name, String version, String author, St
     /** A manifest with identity fields only, as a plugin reports it about itself. */
     public static Manifest of(String id, String name, String version, String author) {
         return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /** This manifest with the blanks filled from {@code other} (e.g. what the plugin said about itself). */
@@ -104,6 +117,6 @@ public record Manifest(String id, String name, String version, String author, St
         return new Manifest(id, name != null ? name : other.name, version != null ? version : other.version,
                 author != null ? author : other.author,
                 description != null ? description : other.description, command, jar, mainClass, classPath, args, env,
-                jvmOptions, sha256, magicCookie, protocolVersions, requires, sandbox, limits);
+                jvmOptions, sha256, magicCookie, protocolVersions, requires, sandbox, limits, container);
     }
 }

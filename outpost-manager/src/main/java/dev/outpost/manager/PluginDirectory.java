@@ -258,6 +258,21 @@ final class PluginDirectory {
                     ? "\"mainClass\" needs a \"classPath\": the jars to run it from, relative to the folder"
                     : "\"classPath\" goes with \"mainClass\" only"));
         }
+        if (manifest.container() != null) {
+            // The command runs in the image: nothing of it is on this host to resolve or to check.
+            if (!hasCommand) {
+                return known.failed(MANIFEST + ": a \"container\" plugin's \"command\" is what runs in its image; "
+                        + "\"jar\" and \"mainClass\" name files of this host");
+            }
+            if (manifest.sha256() != null) {
+                return known.failed(MANIFEST + ": a \"container\" plugin is pinned by its image's digest; \"sha256\" "
+                        + "checks a file of this host");
+            }
+            List<String> inImage = new ArrayList<>(manifest.command());
+            inImage.addAll(manifest.args());
+            return checked(new PluginSource(manifest.id(), entry, kind, Optional.of(manifest), List.copyOf(inImage),
+                    Optional.empty(), root, manifest.env(), Optional.empty(), Optional.empty(), entryFingerprint));
+        }
         List<String> jvmOptions = manifest.jvmOptions().isEmpty() ? defaultJvmOptions : manifest.jvmOptions();
         StringBuilder fingerprint = new StringBuilder(entryFingerprint);
         List<String> command = new ArrayList<>();

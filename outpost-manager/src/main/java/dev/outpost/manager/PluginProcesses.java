@@ -1,6 +1,7 @@
 package dev.outpost.manager;
 
 import dev.outpost.host.ClientConfig;
+import dev.outpost.host.Container;
 import dev.outpost.host.PluginClient;
 import dev.outpost.PluginStartException;
 import java.util.ArrayDeque;
@@ -51,7 +52,10 @@ final class PluginProcesses {
                 .env(current.env())
                 .stderr(this::rememberStderr);
         current.java().ifPresentOrElse(config::command, () -> config.command(current.command()));
-        current.sandbox().ifPresent(config::runner);
+        current.runner().ifPresent(config::runner);
+        if (current.runner().orElse(null) instanceof Container) {
+            config.multiplexBroker(true); // a container plugin is reached over its one socket, as Vault's are
+        }
         current.limits().ifPresent(config::limits);
         if (current.checked().isPresent() && current.manifest().map(Manifest::sha256).isPresent()) {
             // Checked again at each launch: the file may have changed since the directory was read.

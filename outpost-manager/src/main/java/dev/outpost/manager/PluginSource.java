@@ -2,7 +2,7 @@ package dev.outpost.manager;
 
 import dev.outpost.host.JavaCommand;
 import dev.outpost.host.Limits;
-import dev.outpost.host.Sandbox;
+import dev.outpost.host.Runner;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,14 +22,14 @@ import java.util.Optional;
  * @param checked     the file whose checksum the manifest gives, if it gives one
  * @param error       why it cannot run, if it cannot
  * @param fingerprint what changes when the plugin's files change
- * @param sandbox     how to confine it, when it runs sandboxed
+ * @param runner      where it runs, when not as a plain child process: a sandbox or a container
  * @param limits      its resource limits, if it has any
  */
 record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
                     Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
-                    String fingerprint, Optional<Sandbox> sandbox, Optional<Limits> limits) {
+                    String fingerprint, Optional<Runner> runner, Optional<Limits> limits) {
 
-    /** An entry that runs unconfined until {@link #sandboxed} says otherwise. */
+    /** An entry that runs unconfined until {@link #confined} says otherwise. */
     PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
                  Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked,
                  Optional<String> error, String fingerprint) {
@@ -59,21 +59,21 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
 
     PluginSource renamed(String newId) {
         return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
-                sandbox, limits);
+                runner, limits);
     }
 
     PluginSource failed(String reason) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, Optional.of(reason),
-                fingerprint, sandbox, limits);
+                fingerprint, runner, limits);
     }
 
-    PluginSource sandboxed(Sandbox confinement) {
+    PluginSource confined(Runner confinement) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
                 Optional.of(confinement), limits);
     }
 
     PluginSource limited(Limits resources) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
-                sandbox, Optional.of(resources));
+                runner, Optional.of(resources));
     }
 }
