@@ -1,7 +1,6 @@
 package dev.outpost.host;
 
 import dev.outpost.Network;
-import dev.outpost.PluginStartException;
 import dev.outpost.PluginStartException.Kind;
 import dev.outpost.internal.wire.PluginEnv;
 import java.io.IOException;
@@ -83,18 +82,21 @@ public final class Container implements Runner {
     @Override
     public Launched start(Launch launch) throws IOException {
         Path program = engine != null ? engine
-                : Sandbox.onPath("podman").or(() -> Sandbox.onPath("docker")).orElse(null);
+                : Runners.onPath("podman").or(() -> Runners.onPath("docker")).orElse(null);
         if (program == null || !Files.isExecutable(program)) {
-            throw refused(launch, Kind.RUNNER_UNAVAILABLE, "the container runner needs podman or docker"
+            throw Runners.refused(launch, Kind.RUNNER_UNAVAILABLE, "the container runner needs podman or "
+                    + "docker"
                     + (engine != null ? "; " + engine + " is not an executable file" : "; neither is on PATH"));
         }
         if (!"true".equals(launch.environment().get(PluginEnv.MULTIPLEX_GRPC))) {
-            throw refused(launch, Kind.INCOMPATIBLE, "a plugin in a container needs gRPC broker multiplexing "
+            throw Runners.refused(launch, Kind.INCOMPATIBLE, "a plugin in a container needs gRPC broker "
+                    + "multiplexing "
                     + "(ClientConfig.Builder.multiplexBroker(true); go-plugin 1.6+ plugins support it), as Vault "
                     + "requires for containerized plugins");
         }
         if (!launch.wrapper().isEmpty()) {
-            throw refused(launch, Kind.INCOMPATIBLE, "Limits (the host's cgroups) cannot reach into a container; "
+            throw Runners.refused(launch, Kind.INCOMPATIBLE, "Limits (the host's cgroups) cannot reach into a "
+                    + "container; "
                     + "give the container its limits instead: Container.builder().memoryMB(...).cpus(...)");
         }
         String name = "outpost-" + launch.pluginName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-")
@@ -157,33 +159,14 @@ public final class Container implements Runner {
         return command;
     }
 
-    private static PluginStartException refused(Launch launch, Kind kind, String reason) {
-        return new PluginStartException(launch.pluginName(), "plugin '" + launch.pluginName() + "': " + reason,
-                List.of(), null, kind);
-    }
-
     @Override
     public String toString() {
         return "container(" + image + ", network=" + network + (memoryMB > 0 ? ", memory " + memoryMB + " MB" : "")
                 + (cpus > 0 ? ", cpus " + cpus : "") + ")";
     }
 
-    /** A container's engine client: its TCP addresses are the container's own unless it has the network. */
-    private final class Contained implements Launched {
-        private final Process process;
-        private final Path program;
-        private final String name;
-
-        Contained(Process process, Path program, String name) {
-            this.process = process;
-            this.program = program;
-            this.name = name;
-        }
-
-        @Override
-        public Process process() {
-            return process;
-        }
+    /** A container's engine client: the container's TCP addresses are its own, never the host's. */
+    private record Contained(Process process, Path program, String name) implements Launched {
 
         @Override
         public String pluginToHost(Network kind, String address) {

@@ -1,9 +1,7 @@
 package dev.outpost.host;
 
-import dev.outpost.PluginStartException;
 import dev.outpost.PluginStartException.Kind;
 import dev.outpost.Network;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A {@link Runner} that confines the plugin with bubblewrap ({@code bwrap}, Linux): the plugin sees the
@@ -76,10 +73,10 @@ public final class Sandbox implements Runner {
 
     @Override
     public Launched start(Launch launch) throws IOException {
-        Path bwrap = bubblewrap != null ? bubblewrap : onPath("bwrap").orElse(null);
+        Path bwrap = bubblewrap != null ? bubblewrap : Runners.onPath("bwrap").orElse(null);
         if (bwrap == null || !Files.isExecutable(bwrap)) {
-            throw unavailable(launch, NEEDS_BUBBLEWRAP + (bubblewrap != null ? "; " + bubblewrap
-                    + " is not an executable file" : "; no bwrap on PATH"));
+            throw Runners.refused(launch, Kind.RUNNER_UNAVAILABLE, NEEDS_BUBBLEWRAP
+                    + (bubblewrap != null ? "; " + bubblewrap + " is not an executable file" : "; no bwrap on PATH"));
         }
         for (Path path : readable) {
             requireExisting(launch, path, "readable");
@@ -96,28 +93,9 @@ public final class Sandbox implements Runner {
 
     private static void requireExisting(Launch launch, Path path, String what) {
         if (!Files.exists(path)) {
-            throw unavailable(launch, "sandbox: " + what + " path " + path + " does not exist");
+            throw Runners.refused(launch, Kind.RUNNER_UNAVAILABLE, "sandbox: " + what + " path " + path
+                    + " does not exist");
         }
-    }
-
-    private static PluginStartException unavailable(Launch launch, String reason) {
-        return new PluginStartException(launch.pluginName(), "plugin '" + launch.pluginName() + "': " + reason,
-                List.of(), null, Kind.RUNNER_UNAVAILABLE);
-    }
-
-    /** The first executable {@code name} on {@code PATH}. */
-    static Optional<Path> onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
     }
 
     @Override

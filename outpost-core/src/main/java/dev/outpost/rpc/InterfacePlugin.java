@@ -9,7 +9,7 @@ import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Plugin types from plain Java interfaces, with no stubs to write: the host gets a dynamic proxy
@@ -46,13 +46,9 @@ public final class InterfacePlugin {
         Objects.requireNonNull(implementation, "implementation");
         RemoteInterface remote = RemoteInterface.of(type);
         remote.prepareInBackground();
-        Set<String> nonBlocking = new TreeSet<>();
-        for (RemoteMethod method : remote.methods()) {
-            if (marked(method.method(), implementation.getClass())) {
-                nonBlocking.add(method.descriptor().getFullMethodName());
-            }
-        }
-        Set<String> inline = Set.copyOf(nonBlocking);
+        Set<String> inline = remote.methods().stream()
+                .filter(method -> marked(method.method(), implementation.getClass()))
+                .map(method -> method.descriptor().getFullMethodName()).collect(Collectors.toUnmodifiableSet());
         return new GrpcServerPlugin() {
             @Override
             public List<ServerServiceDefinition> services(GrpcBroker broker) {
