@@ -12,8 +12,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -206,22 +205,15 @@ public final class Transport {
     static NettyServerBuilder configure(NettyServerBuilder builder, List<ServerServiceDefinition> services,
                                         MutualTls tls, int maxMessageSize, Set<String> inline) {
         requirePositive(maxMessageSize);
-        if (inline.isEmpty()) {
-            builder.executor(CALL_EXECUTOR);
-        } else {
-            // The event loop finds the method; a method not named goes to the call executor, as without this.
-            builder.directExecutor().callExecutor(new ServerCallExecutorSupplier() {
-                @Override
-                public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-                    return inline.contains(call.getMethodDescriptor().getFullMethodName()) ? null : CALL_EXECUTOR;
-                }
-            });
-        }
+        // gRPC delivers every call's frames on the event loop; HandOff moves each handler to the call
+        // executor once, when it has its request (or at once for methods that stream requests).
+        builder.directExecutor();
+        HandOff handOff = new HandOff(CALL_EXECUTOR, inline);
         builder.maxInboundMessageSize(maxMessageSize);
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
-        services.forEach(builder::addService);
+        services.forEach(service -> builder.addService(ServerInterceptors.intercept(service, handOff)));
         return builder;
     }
 

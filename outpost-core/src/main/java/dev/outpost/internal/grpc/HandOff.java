@@ -1,0 +1,151 @@
+package dev.outpost.internal.grpc;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves a server call's handler from the connection's event loop to the call executor, once per call.
+ *
+ * <p>The server runs on a direct executor, so gRPC delivers everything on the event loop that read it;
+ * this interceptor decides what leaves it. gRPC's own executor would hand each batch of frames to a pool
+ * thread: the request's headers in one, its message in the next. A Go client flushes the two apart, so
+ * every call woke a parked thread twice, and that wake-up, not the handler, was most of a call's time.
+ *
+ * <p>For unary and server-streaming methods, a handler made by gRPC's stubs runs no code of the plugin's
+ * before the request is complete (its start and {@code onMessage} only keep the request; {@code onReady}
+ * only notes it): those stay on the event loop, and the hand-off happens at {@code onHalfClose}. For
+ * client-streaming and bidirectional methods the stub calls the plugin's method from {@code startCall}, so
+ * everything goes to the executor from the start. Either way every callback after the hand-off runs in
+ * order, one at a time, on the executor, with the call's gRPC context; methods named inline
+ * ({@code ServeConfig.Builder.nonBlocking}) never leave the event loop.
+ */
+final class HandOff implements ServerInterceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HandOff.class);
+
+    private final Executor executor;
+    private final Set<String> inline;
+
+    HandOff(Executor executor, Set<String> inline) {
+        this.executor = executor;
+        this.inline = inline;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        if (inline.contains(call.getMethodDescriptor().getFullMethodName())) {
+            return next.startCall(call, headers);
+        }
+        MethodType type = call.getMethodDescriptor().getType();
+        Handed<Q> handed = new Handed<>(call, MoreExecutors.newSequentialExecutor(executor), Context.current());
+        if (type == MethodType.UNARY || type == MethodType.SERVER_STREAMING) {
+            handed.delegate = next.startCall(call, headers);
+        } else {
+            handed.handOff();
+            handed.post(() -> handed.delegate = next.startCall(call, headers));
+        }
+        return handed;
+    }
+
+    /** One call's listener: on the event loop until it is handed off, then on the executor, in order. */
+    private static final class Handed<Q> extends ServerCall.Listener<Q> {
+
+        private final ServerCall<Q, ?> call;
+        private final Executor serial;
+        private final Context context;
+        /** Set on the event loop, or by the first task on the executor; read only after either. */
+        private ServerCall.Listener<Q> delegate;
+        /** Written and read on the event loop only: gRPC delivers every callback there. */
+        private boolean handedOff;
+        /** Set on the executor when a callback threw and the call was closed: what follows is dropped. */
+        private boolean failed;
+
+        Handed(ServerCall<Q, ?> call, Executor serial, Context context) {
+            this.call = call;
+            this.serial = serial;
+            this.context = context;
+        }
+
+        void handOff() {
+            handedOff = true;
+        }
+
+        void post(Runnable callback) {
+            serial.execute(() -> {
+                if (failed) {
+                    return;
+                }
+                Context previous = context.attach();
+                try {
+                    callback.run();
+                } catch (RuntimeException | Error e) {
+                    fail(e);
+                } finally {
+                    context.detach(previous);
+                }
+            });
+        }
+
+        /** What gRPC's own executor does with a handler that throws: the call ends, UNKNOWN, with the cause. */
+        private void fail(Throwable e) {
+            failed = true;
+            LOG.warn("{} failed; the call ends as UNKNOWN", call.getMethodDescriptor().getFullMethodName(), e);
+            try {
+                call.close(Status.UNKNOWN.withDescription("Application error processing RPC").withCause(e),
+                        new Metadata());
+            } catch (IllegalStateException alreadyClosed) {
+                // The handler closed the call before it threw: the caller has its answer.
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
+        }
+
+        @Override
+        public void onMessage(Q message) {
+            if (handedOff) {
+                post(() -> delegate.onMessage(message));
+            } else {
+                delegate.onMessage(message);
+            }
+        }
+
+        @Override
+        public void onHalfClose() {
+            handedOff = true;
+            post(() -> delegate.onHalfClose());
+        }
+
+        @Override
+        public void onCancel() {
+            handedOff = true;
+            post(() -> delegate.onCancel());
+        }
+
+        @Override
+        public void onComplete() {
+            handedOff = true;
+            post(() -> delegate.onComplete());
+        }
+
+        @Override
+        public void onReady() {
+            if (handedOff) {
+                post(() -> delegate.onReady());
+            } else {
+                delegate.onReady();
+            }
+        }
+    }
+}
