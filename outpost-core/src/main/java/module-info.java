@@ -1,7 +1,7 @@
 /**
  * Outpost's hosts and plugins: {@code dev.outpost.host} starts and talks to plugin processes,
- * {@code dev.outpost.plugin} serves a plugin, {@code dev.outpost.rpc} and {@code dev.outpost.grpc} define
- * plugin types. The {@code internal} packages are exported only to Outpost's own modules.
+ * {@code dev.outpost.plugin} serves a plugin, {@code dev.outpost.inprocess} serves one in the host's JVM,
+ * {@code dev.outpost.rpc} and {@code dev.outpost.grpc} define plugin types. The {@code internal} packages are exported only to Outpost's own modules.
  */
 module dev.outpost.core {
     requires transitive dev.outpost.api;
@@ -26,6 +26,7 @@ module dev.outpost.core {
     exports dev.outpost.plugin;
     exports dev.outpost.rpc;
     exports dev.outpost.grpc;
+    exports dev.outpost.inprocess;
     exports dev.outpost.internal to dev.outpost.manager, dev.outpost.console, dev.outpost.testing, dev.outpost.cli;
     exports dev.outpost.internal.grpc to dev.outpost.manager, dev.outpost.console, dev.outpost.testing,
             dev.outpost.cli;

@@ -53,6 +53,7 @@ class ModulePathTest {
             import dev.outpost.HandshakeConfig;
             import dev.outpost.host.ClientConfig;
             import dev.outpost.host.PluginClient;
+            import dev.outpost.inprocess.InProcess;
             import dev.outpost.manager.PluginManager;
             import dev.outpost.plugin.ServeConfig;
             import java.nio.file.Path;
@@ -75,7 +76,7 @@ class ModulePathTest {
                             .plugin("greeter", Greeter.class, implementation).build();
                     ClientConfig config = ClientConfig.builder().name("greeter").handshake(handshake)
                             .plugin("greeter", Greeter.class).build();
-                    try (PluginClient plugin = PluginClient.inProcess(config, serve)) {
+                    try (PluginClient plugin = InProcess.start(config, serve)) {
                         Greeter greeter = plugin.dispense("greeter", Greeter.class);
                         System.out.println("module " + PluginClient.class.getModule().getName() + ": "
                                 + greeter.greet("world") + ", " + greeter.add(2, 3));

@@ -74,6 +74,7 @@ class SnippetsTest {
             "dev.outpost.*",
             "dev.outpost.grpc.*",
             "dev.outpost.host.*",
+            "dev.outpost.inprocess.*",
             "dev.outpost.plugin.*",
             "dev.outpost.rpc.*",
             "dev.outpost.manager.*",

@@ -2,25 +2,25 @@ package dev.outpost.host;
 
 import dev.outpost.PluginStartException;
 import dev.outpost.PluginStartException.Kind;
+import dev.outpost.internal.LocalServer;
 import dev.outpost.internal.grpc.UnixSocketDir;
-import dev.outpost.plugin.PluginServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A plugin served in this JVM by {@link PluginClient#inProcess}, on a real socket in a directory the host
+ * A plugin served in this JVM ({@code dev.outpost.inprocess.InProcess}), on a real socket in a directory the host
  * made for it. There is no process: it "exits" when its server stops, and nothing is ever signalled.
  */
 final class InProcessBackend implements Backend {
 
     private final String name;
-    private final PluginServer server;
+    private final LocalServer server;
     private final UnixSocketDir sockets;
     private final CompletableFuture<PluginExit> exit;
 
-    InProcessBackend(String name, PluginServer server, UnixSocketDir sockets) {
+    InProcessBackend(String name, LocalServer server, UnixSocketDir sockets) {
         this.name = name;
         this.server = server;
         this.sockets = sockets;

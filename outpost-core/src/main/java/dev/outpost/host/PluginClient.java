@@ -12,8 +12,8 @@ import dev.outpost.internal.grpc.Transport;
 import dev.outpost.internal.grpc.UnixSocketDir;
 import dev.outpost.PluginStartException.Kind;
 import dev.outpost.internal.yamux.YamuxDialAddress;
-import dev.outpost.plugin.PluginServer;
-import dev.outpost.plugin.ServeConfig;
+import dev.outpost.internal.HostAccess;
+import dev.outpost.internal.LocalServer;
 import dev.outpost.internal.wire.AutoMtls;
 import dev.outpost.HandshakeException;
 import dev.outpost.HandshakeLine;
@@ -186,24 +186,15 @@ public final class PluginClient implements AutoCloseable {
                 HEALTH_TIMEOUT);
     }
 
+    static {
+        HostAccess.register(PluginClient::inProcess);
+    }
+
     /**
-     * Serves {@code plugin} in this JVM and connects to it as to a launched plugin, for fast tests: the
-     * plugin's server ({@link PluginServer#start}) listens on a real Unix socket (loopback TCP where
-     * there are none) and the host talks to it through the same codec, broker (callbacks), deadlines,
-     * error mapping, health check and shutdown request as over a process. There is no process:
-     * {@link #pid()} is this JVM's, nothing goes through stdout or stderr pipes, and {@link #exited()}
-     * means the server has stopped. The magic cookies of both configs must match; the protocol version
-     * is negotiated as with a process, and {@link ClientConfig#autoMtls()} is honoured. {@link
-     * ClientConfig#command()} is ignored and may be empty.
-     *
-     * <p>{@link #close()} asks the plugin to shut down, stops its server and removes its sockets; it
-     * never signals any process. An in-process plugin has no {@link #reattachConfig()}.
-     *
-     * @throws PluginStartException when the cookies differ, the server cannot start, the versions are
-     *                              incompatible or the plugin does not answer its health check; the
-     *                              server is stopped when it is thrown
+     * Connects to a plugin served in this JVM ({@code dev.outpost.inprocess.InProcess#start}, which
+     * documents it): there is no process, only a server and the socket directory made for it here.
      */
-    public static PluginClient inProcess(ClientConfig config, ServeConfig plugin) {
+    private static PluginClient inProcess(ClientConfig config, LocalServer.Starter plugin) {
         String name = config.name();
         if (!config.handshake().magicCookieKey().equals(plugin.handshake().magicCookieKey())
                 || !config.handshake().magicCookieValue().equals(plugin.handshake().magicCookieValue())) {
@@ -215,9 +206,9 @@ public final class PluginClient implements AutoCloseable {
         }
         UnixSocketDir sockets = HostSockets.create(config, "plugin '" + name + "' (in-process)");
         AutoMtls.Identity identity = config.autoMtls() ? AutoMtls.generate() : null;
-        PluginServer server;
+        LocalServer server;
         try {
-            server = PluginServer.start(plugin, HostEnv.of(config, sockets, identity));
+            server = plugin.start(HostEnv.of(config, sockets, identity));
         } catch (IOException | RuntimeException e) {
             sockets.close();
             throw new PluginStartException(name, "plugin '" + name + "' (in-process) cannot start its server: "
@@ -274,7 +265,7 @@ public final class PluginClient implements AutoCloseable {
         return name;
     }
 
-    /** The process id of the plugin; this JVM's for a plugin served {@link #inProcess}. */
+    /** The process id of the plugin; this JVM's for a plugin served in this JVM. */
     public long pid() {
         return backend.pid();
     }
@@ -287,7 +278,7 @@ public final class PluginClient implements AutoCloseable {
         return backend.usage();
     }
 
-    /** Whether the plugin is served in this JVM ({@link #inProcess}) rather than by a process of its own. */
+    /** Whether the plugin is served in this JVM ({@code InProcess.start}) rather than by a process of its own. */
     public boolean isInProcess() {
         return backend instanceof InProcessBackend;
     }
@@ -313,7 +304,7 @@ public final class PluginClient implements AutoCloseable {
     /**
      * What {@link #reattach} needs to connect to this plugin from another host.
      *
-     * @throws IllegalStateException for a plugin served {@link #inProcess}: it lives and dies with this client
+     * @throws IllegalStateException for a plugin served in this JVM: it lives and dies with this client
      */
     public ReattachConfig reattachConfig() {
         if (isInProcess()) {

@@ -10,6 +10,7 @@ import dev.outpost.PluginTimeoutException;
 import dev.outpost.fixtures.Gadget;
 import dev.outpost.fixtures.GadgetPlugin;
 import dev.outpost.fixtures.LeakCheck;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.HandshakeConfig;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class InProcessClientTest {
 
     @BeforeAll
     void start() {
-        plugin = PluginClient.inProcess(config().build(), serve());
+        plugin = InProcess.start(config().build(), serve());
         gadget = plugin.dispense("gadget", Gadget.class);
     }
 
@@ -112,7 +113,7 @@ class InProcessClientTest {
 
     @Test
     void closeStopsTheServerRemovesItsSocketsAndLeavesThisJvmRunning() {
-        PluginClient local = PluginClient.inProcess(config().build(), serve());
+        PluginClient local = InProcess.start(config().build(), serve());
         Path socket = Path.of(local.handshake().address());
         Gadget other = local.dispense("gadget", Gadget.class);
         other.subscribe(event -> { }); // a broker listener on each side
@@ -127,7 +128,7 @@ class InProcessClientTest {
 
     @Test
     void autoMtlsWorksInProcess() {
-        try (PluginClient secure = PluginClient.inProcess(config().autoMtls(true).build(), serve())) {
+        try (PluginClient secure = InProcess.start(config().autoMtls(true).build(), serve())) {
             assertThat(secure.pluginCertificate()).isPresent();
             Gadget tls = secure.dispense("gadget", Gadget.class);
             List<String> events = new CopyOnWriteArrayList<>();
@@ -141,7 +142,7 @@ class InProcessClientTest {
     void aCookieMismatchFailsTheStartAndLeavesNothing() {
         ClientConfig wrong = ClientConfig.builder().name("gadget").multiplexBroker(multiplexed())
                 .handshake(HandshakeConfig.of(1, "OUTPOST_TEST_GADGET", "other")).plugin("gadget", Gadget.class).build();
-        assertThatThrownBy(() -> PluginClient.inProcess(wrong, serve()))
+        assertThatThrownBy(() -> InProcess.start(wrong, serve()))
                 .isInstanceOf(PluginStartException.class)
                 .hasMessageContaining("magic cookie mismatch: the host's OUTPOST_TEST_GADGET=other is not the plugin's")
                 .extracting(e -> ((PluginStartException) e).kind()).isEqualTo(PluginStartException.Kind.COOKIE_MISMATCH);
@@ -151,7 +152,7 @@ class InProcessClientTest {
     void anIncompatibleVersionFailsTheStartAndStopsTheServer() {
         ClientConfig v2 = ClientConfig.builder().name("gadget").handshake(GadgetPlugin.HANDSHAKE)
                 .multiplexBroker(multiplexed()).plugin(2, "gadget", Gadget.class).build();
-        assertThatThrownBy(() -> PluginClient.inProcess(v2, serve()))
+        assertThatThrownBy(() -> InProcess.start(v2, serve()))
                 .isInstanceOf(PluginStartException.class)
                 .hasMessageContaining("plugin 'gadget' (in-process) speaks protocol version 1, but the host speaks [2]")
                 .extracting(e -> ((PluginStartException) e).kind()).isEqualTo(PluginStartException.Kind.INCOMPATIBLE);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.plugin.ServeConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -44,7 +45,7 @@ class MessageSizeTest {
 
     @Test
     void byDefaultBothSidesTakeMessagesBeyondGrpcsDefaultLimit() {
-        try (PluginClient plugin = PluginClient.inProcess(host().build(), plugin().build())) {
+        try (PluginClient plugin = InProcess.start(host().build(), plugin().build())) {
             Probe.Client probe = plugin.dispense("probe", Probe.Client.class);
             int size = GRPC_DEFAULT + MIB;
             assertThat(probe.length("x".repeat(size))).as("a request the plugin accepts").isEqualTo(size);
@@ -54,7 +55,7 @@ class MessageSizeTest {
 
     @Test
     void theHostsLimitFailsTooLargeRequestsAndAnswersAloneBothWays() {
-        try (PluginClient plugin = PluginClient.inProcess(host().maxMessageSize(LIMIT).build(), plugin().build())) {
+        try (PluginClient plugin = InProcess.start(host().maxMessageSize(LIMIT).build(), plugin().build())) {
             Probe.Client probe = plugin.dispense("probe", Probe.Client.class);
             // Sent: refused before it leaves the host.
             assertTooLarge(() -> probe.length("x".repeat(OVER)), Integer.toString(OVER), Integer.toString(LIMIT),
@@ -69,7 +70,7 @@ class MessageSizeTest {
 
     @Test
     void thePluginsLimitFailsTooLargeRequestsAloneAndItKeepsServing() {
-        try (PluginClient plugin = PluginClient.inProcess(host().build(), plugin().maxMessageSize(LIMIT).build())) {
+        try (PluginClient plugin = InProcess.start(host().build(), plugin().maxMessageSize(LIMIT).build())) {
             Probe.Client probe = plugin.dispense("probe", Probe.Client.class);
             assertTooLarge(() -> probe.length("x".repeat(OVER)), Integer.toString(LIMIT), Integer.toString(OVER));
             assertThat(probe.echo("still serving")).isEqualTo("still serving");
@@ -79,7 +80,7 @@ class MessageSizeTest {
 
     @Test
     void theHostsLimitHoldsOnItsBrokerServers() throws Exception {
-        try (PluginClient plugin = PluginClient.inProcess(host().maxMessageSize(LIMIT).build(), plugin().build())) {
+        try (PluginClient plugin = InProcess.start(host().maxMessageSize(LIMIT).build(), plugin().build())) {
             Probe.Client probe = plugin.dispense("probe", Probe.Client.class);
             assertThat(callBack(plugin, probe, LIMIT / 2)).isEqualTo(Integer.toString(LIMIT / 2));
             assertThat(callBack(plugin, probe, OVER)).startsWith("RESOURCE_EXHAUSTED: ")
@@ -89,7 +90,7 @@ class MessageSizeTest {
 
     @Test
     void thePluginsLimitHoldsOnWhatItSendsThroughTheBroker() throws Exception {
-        try (PluginClient plugin = PluginClient.inProcess(host().build(), plugin().maxMessageSize(LIMIT).build())) {
+        try (PluginClient plugin = InProcess.start(host().build(), plugin().maxMessageSize(LIMIT).build())) {
             Probe.Client probe = plugin.dispense("probe", Probe.Client.class);
             assertThat(callBack(plugin, probe, LIMIT / 2)).isEqualTo(Integer.toString(LIMIT / 2));
             assertThat(callBack(plugin, probe, OVER)).isEqualTo("RESOURCE_EXHAUSTED: message too large "

@@ -10,6 +10,7 @@ import dev.outpost.fixtures.Gadget;
 import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.TestJvm;
+import dev.outpost.inprocess.InProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,7 +40,7 @@ class MultiplexedClientTest extends InProcessClientTest {
 
     @Test
     void callbacksAreStreamsOfTheOneConnectionAndTheHostListensOnNoSocket() throws Exception {
-        try (PluginClient local = PluginClient.inProcess(config().build(), serve())) {
+        try (PluginClient local = InProcess.start(config().build(), serve())) {
             assertThat(local.handshake().multiplex()).contains(true);
             assertThat(local.broker().isMultiplexed()).isTrue();
             Gadget gadget = local.dispense("gadget", Gadget.class);
@@ -57,7 +58,7 @@ class MultiplexedClientTest extends InProcessClientTest {
 
     @Test
     void aKnockForAnIdNobodyServesIsRefusedInGoPluginsWords() {
-        try (PluginClient local = PluginClient.inProcess(config().build(), serve())) {
+        try (PluginClient local = InProcess.start(config().build(), serve())) {
             ManagedChannel nowhere = local.broker().dial(99);
             try {
                 assertThatThrownBy(() -> HealthGrpc.newBlockingStub(nowhere).withDeadlineAfter(10,

@@ -15,6 +15,7 @@ import dev.outpost.fixtures.Probe;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.SocketGroups;
 import dev.outpost.fixtures.TestJvm;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.plugin.ServeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ class SocketHygieneTest {
                 .plugin("gadget", Gadget.class).unixSocketDir(base).unixSocketGroup(group).build();
         ServeConfig serve = ServeConfig.builder().handshake(GadgetPlugin.HANDSHAKE)
                 .plugin("gadget", Gadget.class, new GadgetPlugin()).build();
-        try (PluginClient plugin = PluginClient.inProcess(config, serve)) {
+        try (PluginClient plugin = InProcess.start(config, serve)) {
             Gadget gadget = plugin.dispense("gadget", Gadget.class);
             gadget.subscribe(event -> { });       // served by the host's broker
             gadget.listener().onEvent("hello");  // served by the plugin's broker
@@ -125,7 +126,7 @@ class SocketHygieneTest {
                 .plugin("gadget", Gadget.class).unixSocketDir(base).build();
         ServeConfig serve = ServeConfig.builder().handshake(GadgetPlugin.HANDSHAKE)
                 .plugin("gadget", Gadget.class, new GadgetPlugin()).build();
-        try (PluginClient plugin = PluginClient.inProcess(config, serve)) {
+        try (PluginClient plugin = InProcess.start(config, serve)) {
             Gadget gadget = plugin.dispense("gadget", Gadget.class);
             gadget.subscribe(event -> { });
             gadget.listener().onEvent("hello");
@@ -181,7 +182,7 @@ class SocketHygieneTest {
     void anInProcessPluginGetsTheSameChecks() {
         ServeConfig serve = ServeConfig.builder().handshake(ProbePlugin.HANDSHAKE).plugin("probe", Probe.plugin())
                 .build();
-        assertThatThrownBy(() -> PluginClient.inProcess(probe().unixSocketGroup("no-such-outpost-group").build(),
+        assertThatThrownBy(() -> InProcess.start(probe().unixSocketGroup("no-such-outpost-group").build(),
                 serve))
                 .isInstanceOf(PluginStartException.class)
                 .hasMessageStartingWith("plugin 'probe' (in-process): unixSocketGroup \"no-such-outpost-group\"");

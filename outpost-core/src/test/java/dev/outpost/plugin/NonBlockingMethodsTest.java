@@ -10,6 +10,7 @@ import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.internal.grpc.Multiplexer;
 import dev.outpost.internal.grpc.Transport;
 import dev.outpost.internal.wire.PluginEnv;
@@ -148,7 +149,7 @@ class NonBlockingMethodsTest {
                 .plugin("threads", Threads.class, new ThreadNames()).build();
         ClientConfig config = ClientConfig.builder().name("threads").handshake(ProbePlugin.HANDSHAKE)
                 .plugin("threads", Threads.class).build();
-        try (PluginClient plugin = PluginClient.inProcess(config, serve)) {
+        try (PluginClient plugin = InProcess.start(config, serve)) {
             Threads threads = plugin.dispense("threads", Threads.class);
             assertThat(threads.quick()).startsWith("outpost-io");
             assertThat(threads.slow()).startsWith("outpost-call");

@@ -10,6 +10,7 @@ import dev.outpost.fixtures.TracedPlugin;
 import dev.outpost.grpc.GrpcPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.internal.wire.proto.ConnInfo;
 import io.grpc.Channel;
@@ -76,7 +77,7 @@ class InProcessTracingTest {
                 .plugin("traced", Traced.class, new TracedPlugin())
                 .plugin("echo", (dev.outpost.grpc.GrpcServerPlugin) broker -> List.of(echo()))
                 .openTelemetry(plugin.sdk).build();
-        return PluginClient.inProcess(config, serve);
+        return InProcess.start(config, serve);
     }
 
     /** A protobuf service that answers with the plugin's span and keeps the traceparent it was sent. */

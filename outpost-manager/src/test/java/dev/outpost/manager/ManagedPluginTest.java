@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.outpost.PluginUnavailableException;
 import dev.outpost.host.PluginClient;
 import dev.outpost.PluginStartException;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.internal.wire.proto.Empty;
 import dev.outpost.internal.wire.proto.GRPCControllerGrpc;
 import java.io.IOException;
@@ -51,7 +52,7 @@ class ManagedPluginTest {
     }
 
     private static Optional<PluginClient> inThisJvm(dev.outpost.host.ClientConfig config) {
-        return Optional.of(PluginClient.inProcess(config, SensorPlugin.serving("1.0.0")));
+        return Optional.of(InProcess.start(config, SensorPlugin.serving("1.0.0")));
     }
 
     private static Optional<PluginClient> exits(dev.outpost.host.ClientConfig config) {

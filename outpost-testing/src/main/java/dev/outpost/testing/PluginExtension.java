@@ -4,6 +4,7 @@ import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.grpc.GrpcServerPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.plugin.ServeConfig;
 import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.HandshakeConfig;
@@ -64,7 +65,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * fields ({@link #client()}, {@link #dispense}) there.
  *
  * <p><b>In-process or launched.</b> {@link #inProcess} serves the implementation on a real gRPC server in
- * this JVM ({@link PluginClient#inProcess}): the same codec, broker (callbacks), deadlines and
+ * this JVM ({@link InProcess#start}): the same codec, broker (callbacks), deadlines and
  * exception mapping as a process, in milliseconds instead of a JVM start, and without {@code
  * PluginServer.serve}'s process duties (cookie check on the environment, stdout, signals, exit).
  * {@link #launch} starts the real command, as a host would.
@@ -201,7 +202,7 @@ public final class PluginExtension implements BeforeAllCallback, BeforeEachCallb
         if (client != null) {
             return;
         }
-        client = inProcessPlugin != null ? PluginClient.inProcess(config, inProcessPlugin.get())
+        client = inProcessPlugin != null ? InProcess.start(config, inProcessPlugin.get())
                 : PluginClient.start(config);
         owner = context.getUniqueId();
     }

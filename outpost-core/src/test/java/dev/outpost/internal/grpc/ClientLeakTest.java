@@ -9,6 +9,7 @@ import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.TestJvm;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
+import dev.outpost.inprocess.InProcess;
 import dev.outpost.plugin.ServeConfig;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,7 +38,7 @@ class ClientLeakTest {
     private static PluginClient inProcess(int round) {
         ServeConfig serve = ServeConfig.builder().handshake(GadgetPlugin.HANDSHAKE)
                 .plugin("gadget", Gadget.class, new GadgetPlugin()).build();
-        return PluginClient.inProcess(config(round).build(), serve);
+        return InProcess.start(config(round).build(), serve);
     }
 
     private static PluginClient launched(int round) {
