@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
  * Moves a server call's handler from the connection's event loop to the call executor, once per call.
  *
  * <p>The server runs on a direct executor, so gRPC delivers everything on the event loop that read it;
- * this interceptor decides what leaves it. gRPC's own executor would hand each batch of frames to a pool
- * thread: the request's headers in one, its message in the next. A Go client flushes the two apart, so
- * every call woke a parked thread twice, and that wake-up, not the handler, was most of a call's time.
+ * this interceptor decides what leaves it. gRPC's own executor queues a call's callbacks for a pool thread
+ * as the frames are parsed: the start at the headers, the message and the half-close at the data frame. A
+ * thread woken for the start could finish it before the event loop had parsed the rest, and the rest then
+ * woke a thread again; a wake-up, not the handler, is most of a short call's time.
  *
  * <p>For unary and server-streaming methods, a handler made by gRPC's stubs runs no code of the plugin's
  * before the request is complete (its start and {@code onMessage} only keep the request; {@code onReady}
