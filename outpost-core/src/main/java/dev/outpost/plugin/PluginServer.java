@@ -120,6 +120,9 @@ public final class PluginServer implements AutoCloseable {
         }
         realOut.println(plugin.handshake().format());
         realOut.flush();
+        // Logged only now: the first log line loads the JSON writer, and the host waits for the line above.
+        LOG.debug("plugin address", "network", plugin.handshake().network().wireName(), "address",
+                plugin.handshake().address());
         ignoreInterrupt();
         System.setOut(plugin.stdio.stream(StdioData.Channel.STDOUT));
         System.setErr(plugin.stdio.stream(StdioData.Channel.STDERR));
@@ -223,7 +226,6 @@ public final class PluginServer implements AutoCloseable {
                     plugin.closeInBackground();
                 });
             }
-            LOG.debug("plugin address", "network", line.network().wireName(), "address", line.address());
             return plugin;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
