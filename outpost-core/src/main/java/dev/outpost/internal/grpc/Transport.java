@@ -140,7 +140,7 @@ public final class Transport {
         } else {
             builder.usePlaintext();
         }
-        builder.overrideAuthority(AutoMtls.SERVER_NAME)
+        builder.overrideAuthority(tls != null ? tls.serverName() : AutoMtls.SERVER_NAME)
                 .maxInboundMessageSize(maxMessageSize)
                 .maxInboundMetadataSize(1 << 20);
         if (maxMessageSize < MAX_MESSAGE_SIZE) {
