@@ -184,6 +184,9 @@ public final class Transport {
                 .workerEventLoopGroup(group()).channelType(serverChannelType(address));
         if (address instanceof DomainSocketAddress) {
             withoutKeepAlive(builder);
+        } else {
+            // A remote plugin started again takes its port back at once, past the old connections' TIME_WAIT.
+            builder.withOption(ChannelOption.SO_REUSEADDR, true);
         }
         return configure(builder, services, tls, maxMessageSize, inline).build().start();
     }
