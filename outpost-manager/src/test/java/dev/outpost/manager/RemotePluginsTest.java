@@ -1,6 +1,7 @@
 package dev.outpost.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.TlsFiles;
 import dev.outpost.fixtures.LeakCheck;
@@ -77,6 +78,10 @@ class RemotePluginsTest extends ManagerTestSupport {
         Sensor sensor = manager.dispense("remote-sensor", "sensor", Sensor.class);
         assertThat(sensor.read()).isEqualTo("reading from 2.0.0");
         assertThat(sensor.pid()).as("served by this JVM's server").isEqualTo(ProcessHandle.current().pid());
+        assertThatThrownBy(() -> sensor.subscribe((pid, reading) -> { }))
+                .as("a callback needs the broker, which a remote plugin cannot dial back to")
+                .hasMessageContaining("plugin 'remote-sensor' is remote (" + address + "): callbacks and brokered "
+                        + "servers are not available to it");
 
         server.close();
         PluginEvent lost = events.await("remote-sensor", PluginState.UNREACHABLE, 1);
