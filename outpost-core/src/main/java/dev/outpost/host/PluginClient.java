@@ -546,7 +546,7 @@ public final class PluginClient implements AutoCloseable {
 
     private void onExit(PluginExit result) {
         if (!closing.get()) {
-            LOG.warn("plugin '{}' (pid {}) {} unexpectedly", name, result.pid(), result.describe());
+            LOG.warn("plugin '{}' ({}) {} unexpectedly", name, who(), result.describe());
             removeLeftoverSocket();
             backend.exitedOnItsOwn();
         }

@@ -96,7 +96,7 @@ public final class PluginServer implements AutoCloseable {
      *
      * <p>Served remotely ({@link ServeConfig.Builder#remote}, or {@code OUTPOST_SERVE_ADDRESS} with {@code
      * OUTPOST_TLS_CA}, {@code OUTPOST_TLS_CERT} and {@code OUTPOST_TLS_KEY} in the environment, which win),
-     * it checks no cookie, prints go-plugin's handshake line {@code 1|VERSION|tcp|HOST:PORT|grpc|} with the
+     * unless a host launched it (its magic cookie is set), it checks no cookie, prints go-plugin's handshake line {@code 1|VERSION|tcp|HOST:PORT|grpc|} with the
      * address hosts dial ({@code OUTPOST_ADVERTISE_ADDRESS} if set, else the listening address, this
      * machine's address for a wildcard one), serves every host that connects until SIGTERM or SIGINT,
      * and then exits with status 0.
@@ -110,9 +110,13 @@ public final class PluginServer implements AutoCloseable {
         }
         PrintStream realOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream realErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        HandshakeConfig handshake = config.handshake();
+        // A host that launched this plugin (its cookie is set) gets it as usual, whatever the environment the
+        // plugin inherited from that host says about serving remotely.
+        boolean launched = launchedByHost(config, System.getenv());
         RemoteServing remote;
         try {
-            remote = RemoteServing.of(config, System.getenv());
+            remote = launched ? null : RemoteServing.of(config, System.getenv());
         } catch (IllegalArgumentException e) {
             LOG.error("plugin init error", "error", e.getMessage());
             System.exit(1);
@@ -122,8 +126,7 @@ public final class PluginServer implements AutoCloseable {
             remote.serve(config, realOut);
             return;
         }
-        HandshakeConfig handshake = config.handshake();
-        if (!handshake.magicCookieValue().equals(System.getenv(handshake.magicCookieKey()))) {
+        if (!launched) {
             realErr.println(NOT_A_PLUGIN);
             System.exit(1);
         }
@@ -163,15 +166,16 @@ public final class PluginServer implements AutoCloseable {
      * on close). Sockets are 0600, or with {@code PLUGIN_UNIX_SOCKET_GROUP} (a group name or a numeric gid,
      * as go-plugin takes it) 0660 and that group's.
      *
-     * <p>With {@link ServeConfig.Builder#remote} (or {@code OUTPOST_SERVE_ADDRESS} in {@code env}) it serves
-     * remote hosts instead: TCP with the operator's mutual TLS, as {@link #serve} does in that mode.
+     * <p>With {@link ServeConfig.Builder#remote} (or {@code OUTPOST_SERVE_ADDRESS} in {@code env}), and without
+     * the host's magic cookie in {@code env}, it serves remote hosts instead: TCP with the operator's mutual
+     * TLS, as {@link #serve} does in that mode.
      *
      * @throws IllegalStateException    when a variable is unusable (no such directory or group, a socket path
      *                                  too long for a Unix socket address), saying which and why
      * @throws IllegalArgumentException when a remote plugin's address or TLS files are unusable, naming them
      */
     public static PluginServer start(ServeConfig config, Map<String, String> env) throws IOException {
-        RemoteServing remote = RemoteServing.of(config, env);
+        RemoteServing remote = launchedByHost(config, env) ? null : RemoteServing.of(config, env);
         if (remote != null) {
             return remote.start(config, env);
         }
@@ -262,6 +266,11 @@ public final class PluginServer implements AutoCloseable {
             closeQuietly(sockets);
             throw e;
         }
+    }
+
+    /** Whether {@code env} holds the host's magic cookie: a host launched this plugin to serve it. */
+    private static boolean launchedByHost(ServeConfig config, Map<String, String> env) {
+        return config.handshake().magicCookieValue().equals(env.get(config.handshake().magicCookieKey()));
     }
 
     /**

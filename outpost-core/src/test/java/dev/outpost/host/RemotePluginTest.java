@@ -218,4 +218,14 @@ class RemotePluginTest {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aPluginThatAHostLaunchesServesThatHostWhateverItsEnvironmentSays() {
+        try (PluginClient client = PluginClient.start(config().command(TestJvm.of(RemoteGreeterPlugin.class))
+                .env(Map.of("OUTPOST_SERVE_ADDRESS", "127.0.0.1:0")).build())) {
+            assertThat(client.isRemote()).isFalse();
+            assertThat(client.dispense("greeter", Greeter.class).greet("host"))
+                    .isEqualTo("hello host from pid " + client.pid());
+        }
+    }
 }

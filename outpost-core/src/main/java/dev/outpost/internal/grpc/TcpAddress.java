@@ -1,6 +1,5 @@
 package dev.outpost.internal.grpc;
 
-import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
@@ -53,11 +52,6 @@ public record TcpAddress(String host, int port) {
                     + port);
         }
         return new TcpAddress(host, port);
-    }
-
-    /** An unresolved socket address: resolved when a connection is made, so a DNS change is followed. */
-    public InetSocketAddress unresolved() {
-        return InetSocketAddress.createUnresolved(host, port);
     }
 
     /** Whether the host is a wildcard address, which means "every interface" to a listener. */
