@@ -2,19 +2,21 @@ package dev.outpost.host;
 
 import dev.outpost.PluginStartException;
 import dev.outpost.PluginStartException.Kind;
+import dev.outpost.internal.grpc.Broker;
 import dev.outpost.internal.grpc.UnixSocketDir;
+import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * How a {@link PluginClient} reaches its plugin, and what ends it: a process it launched, a running process
- * it reattached to, or a server in this JVM. The client does the same for all three (one connection, one
+ * it reattached to, a server in this JVM, or a plugin served remotely. The client does the same for all three (one connection, one
  * broker, one health check, one close); what differs is here.
  */
-sealed interface Backend permits LaunchedBackend, ReattachedBackend, InProcessBackend {
+sealed interface Backend permits LaunchedBackend, ReattachedBackend, InProcessBackend, RemoteBackend {
 
-    /** The plugin's process id; this JVM's for a plugin served in it. */
+    /** The plugin's process id; this JVM's for a plugin served in it; -1 for a remote one. */
     long pid();
 
     /** Completes when the plugin is gone, for whatever reason. Made once, by the backend. */
@@ -37,6 +39,15 @@ sealed interface Backend permits LaunchedBackend, ReattachedBackend, InProcessBa
 
     /** The plugin ended without {@link PluginClient#close()}: frees what it left. */
     void exitedOnItsOwn();
+
+    /** Where the host's brokered servers listen, for callbacks from the plugin (without multiplexing). */
+    default Broker.Listeners brokerListeners(boolean tcp) {
+        return HostSockets.brokerListeners(sockets(), tcp);
+    }
+
+    /** The plugin answered its first health check on {@code channel}: the client is made. */
+    default void connected(ManagedChannel channel) {
+    }
 
     /** What the plugin's processes use, while a launched plugin runs with limits. */
     default Optional<ResourceUsage> usage() {

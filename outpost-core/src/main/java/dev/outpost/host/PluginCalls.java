@@ -62,7 +62,8 @@ final class PluginCalls implements ClientInterceptor {
                 // A multiplexed connection's failure says more than gRPC's "io exception".
                 YamuxException yamux = yamuxCause(status.getCause());
                 if (result != null && !closing.getAsBoolean()) {
-                    String message = "plugin '" + name + "' (pid " + result.pid() + ") " + result.describe()
+                    String who = result.pid() < 0 ? "remote" : "pid " + result.pid();
+                    String message = "plugin '" + name + "' (" + who + ") " + result.describe()
                             + " during " + method.getFullMethodName()
                             + (yamux != null ? "; its multiplexed connection had ended: " + yamux.getMessage() : "");
                     return Status.UNAVAILABLE.withDescription(message)

@@ -114,9 +114,8 @@ public final class PluginClient implements AutoCloseable {
         } else {
             this.mux = null;
             this.channel = Transport.channel(address, tls, config.maxMessageSize(), interceptors);
-            this.broker = new Broker(name, HostSockets.brokerListeners(backend.sockets(),
-                    handshake.network() == Network.TCP), Broker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(),
-                    config.tracing());
+            this.broker = new Broker(name, backend.brokerListeners(handshake.network() == Network.TCP),
+                    Broker.DEFAULT_DIAL_TIMEOUT, tls, config.maxMessageSize(), config.tracing());
         }
         this.traced = config.tracing().intercept(channel);
         openBrokerStream();
@@ -219,6 +218,26 @@ public final class PluginClient implements AutoCloseable {
     }
 
     /**
+     * Connects to a plugin served remotely ({@code PluginServer} in its remote mode), over TCP with mutual
+     * TLS from {@code remote}'s files: the host presents its certificate and accepts the plugin's only when
+     * it chains to the configured authorities and names {@link RemoteConfig#serverName()}. Nothing is
+     * launched and no process is ever signalled: {@link #pid()} is -1, {@link #close()} only closes the
+     * connection (no shutdown request: the plugin may serve other hosts), and {@link #exited()} turns true
+     * when the plugin cannot be reached any more (its connection failed and could not be made again) or
+     * the client is closed; connect again with a new client. Callbacks through the broker are not
+     * available (the plugin cannot dial back); {@link ClientConfig#autoMtls()} and the command are ignored,
+     * and {@link ClientConfig#multiplexBroker()} is refused. Output and logs stay on the plugin's side.
+     *
+     * @throws PluginStartException naming the plugin and the address, when a TLS file cannot be used, the
+     *                              address cannot be reached, the TLS handshake fails (saying why: an
+     *                              unknown authority, a wrong name) or the plugin does not answer its health
+     *                              check within the start timeout (at most 10 s)
+     */
+    public static PluginClient remote(ClientConfig config, RemoteConfig remote) {
+        return RemoteBackend.connect(config, remote, startHealthTimeout(config));
+    }
+
+    /**
      * The start, once there is a plugin and its handshake, whichever way it was reached: checks that the
      * two sides are compatible, sets up AutoMTLS, connects, opens the broker and stdio streams and checks the
      * plugin's health. Every failure goes through {@link Backend#failure}, which stops what the backend made.
@@ -232,6 +251,12 @@ public final class PluginClient implements AutoCloseable {
             throw backend.failure(incompatibility, null, Kind.INCOMPATIBLE);
         }
         MutualTls tls = HandshakeChecks.mutualTls(config, backend, handshake, identity);
+        return connectWith(config, backend, handshake, output, tls, healthTimeout);
+    }
+
+    /** The rest of the start, with the connection's TLS (or null for plaintext) settled. */
+    static PluginClient connectWith(ClientConfig config, Backend backend, HandshakeLine handshake,
+                                    PluginOutput output, MutualTls tls, Duration healthTimeout) {
         String where = handshake.network().wireName() + ":" + handshake.address();
         PluginClient client;
         try {
@@ -244,9 +269,11 @@ public final class PluginClient implements AutoCloseable {
         } catch (PluginUnavailableException e) {
             client.closing.set(true);
             client.disconnect();
-            throw backend.failure("listens at " + where + " but does not answer its health check: "
-                    + e.getMessage(), e, Kind.OTHER);
+            throw backend.failure((backend instanceof RemoteBackend ? "does not answer at " + where + ": "
+                    : "listens at " + where + " but does not answer its health check: ") + e.getMessage(), e,
+                    Kind.OTHER);
         }
+        backend.connected(client.channel);
         if (config.managed()) {
             ManagedClients.add(client);
         }
@@ -265,7 +292,10 @@ public final class PluginClient implements AutoCloseable {
         return name;
     }
 
-    /** The process id of the plugin; this JVM's for a plugin served in this JVM. */
+    /**
+     * The process id of the plugin; this JVM's for a plugin served in this JVM; -1 for a {@link #remote}
+     * plugin, whose process is not on this host.
+     */
     public long pid() {
         return backend.pid();
     }
@@ -276,6 +306,11 @@ public final class PluginClient implements AutoCloseable {
      */
     public java.util.Optional<ResourceUsage> usage() {
         return backend.usage();
+    }
+
+    /** Whether the plugin is served remotely and reached by {@link #remote}: it has no process here. */
+    public boolean isRemote() {
+        return backend instanceof RemoteBackend;
     }
 
     /** Whether the plugin is served in this JVM ({@code InProcess.start}) rather than by a process of its own. */
@@ -309,6 +344,9 @@ public final class PluginClient implements AutoCloseable {
     public ReattachConfig reattachConfig() {
         if (isInProcess()) {
             throw new IllegalStateException("plugin '" + name + "' is served in-process and cannot be reattached to");
+        }
+        if (isRemote()) {
+            throw new IllegalStateException("plugin '" + name + "' is remote: connect to it with its RemoteConfig");
         }
         return new ReattachConfig(handshake.network(), handshake.address(), pid(), handshake.appVersion());
     }
@@ -371,13 +409,13 @@ public final class PluginClient implements AutoCloseable {
      */
     public void ping(Duration timeout) {
         if (exited()) {
-            throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid() + ") "
+            throw new PluginUnavailableException(name, "plugin '" + name + "' (" + who() + ") "
                     + exit.join().describe());
         }
         try {
             checkHealth(timeout);
         } catch (PluginUnavailableException e) {
-            throw new PluginUnavailableException(name, "plugin '" + name + "' (pid " + pid()
+            throw new PluginUnavailableException(name, "plugin '" + name + "' (" + who()
                     + ") does not answer its health check: " + e.getMessage(), e.getCause());
         }
     }
@@ -394,9 +432,27 @@ public final class PluginClient implements AutoCloseable {
             String reason = e.getStatus().getCode()
                     + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : "");
             String tlsFailure = tls != null ? tlsFailure(e) : null;
+            // Across a network, why the connection failed (refused, no route, unknown host) is the news.
+            String networkFailure = tlsFailure == null && isRemote() ? innermost(e) : null;
             throw new PluginUnavailableException(name, reason + (tlsFailure != null ? ": TLS handshake failed: "
-                    + tlsFailure : ""), e);
+                    + tlsFailure : networkFailure != null ? ": " + networkFailure : ""), e);
         }
+    }
+
+    /** "pid 4242", or "remote, host:port" for a plugin without a process here. */
+    private String who() {
+        return isRemote() ? "remote, " + handshake.address() : "pid " + pid();
+    }
+
+    /** The message of the innermost cause of {@code error} that has one, when there is a cause. */
+    private static String innermost(Throwable error) {
+        String found = null;
+        for (Throwable cause = error.getCause(); cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause.getMessage() != null) {
+                found = cause.getMessage();
+            }
+        }
+        return found;
     }
 
     /** The innermost TLS error behind a failed call, which says why the peer was not trusted. */
@@ -426,8 +482,8 @@ public final class PluginClient implements AutoCloseable {
             ManagedClients.remove(this);
             broker.close();
             stdio.cancel();
-            if (!exited()) {
-                requestShutdown();
+            if (!exited() && !isRemote()) {
+                requestShutdown(); // a remote plugin serves other hosts too: its operator stops it
             }
             channel.shutdownNow();
             deadline.close();
@@ -481,7 +537,7 @@ public final class PluginClient implements AutoCloseable {
 
     private void onExit(PluginExit result) {
         if (!closing.get()) {
-            LOG.warn("plugin '{}' (pid {}) {} unexpectedly", name, result.pid(), result.describe());
+            LOG.warn("plugin '{}' ({}) {} unexpectedly", name, who(), result.describe());
             removeLeftoverSocket();
             backend.exitedOnItsOwn();
         }

@@ -8,7 +8,7 @@ import java.util.Optional;
  *
  * @param exitCode the exit status; on Unix 128 + n when signal n killed it; -1 when unknown
  *                 (a reattached process is not this JVM's child)
- * @param pid      the process id it had
+ * @param pid      the process id it had; -1 for a remote plugin, which has no process here
  * @param reason   why it ended, when the host knows more than the status: {@code killed: memory limit 64 MB}
  *                 when its {@link Limits} killed it
  */
@@ -34,7 +34,8 @@ public record PluginExit(int exitCode, long pid, Optional<String> reason) {
      */
     public String describe() {
         if (reason.isPresent()) {
-            return reason.get() + " (" + status() + ")";
+            // A remote plugin has no process, so no status to add.
+            return exitCode < 0 && pid < 0 ? reason.get() : reason.get() + " (" + status() + ")";
         }
         if (exitCode < 0) {
             return "exited";

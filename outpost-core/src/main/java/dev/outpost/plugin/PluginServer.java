@@ -76,7 +76,7 @@ public final class PluginServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, Broker broker,
+    PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, Broker broker,
                          StdioCapture stdio, Multiplexer mux, long graceMillis) {
         this.server = server;
         this.handshake = handshake;
@@ -93,6 +93,13 @@ public final class PluginServer implements AutoCloseable {
      * status 1. Exits with status 1 also when the server cannot start, after logging why. Ignores
      * SIGINT (a terminal's Ctrl-C reaches the host, which shuts its plugins down) and exits when the
      * host process is gone, so a plugin never outlives its host.
+     *
+     * <p>Served remotely ({@link ServeConfig.Builder#remote}, or {@code OUTPOST_SERVE_ADDRESS} with {@code
+     * OUTPOST_TLS_CA}, {@code OUTPOST_TLS_CERT} and {@code OUTPOST_TLS_KEY} in the environment, which win),
+     * unless a host launched it (its magic cookie is set), it checks no cookie, prints go-plugin's handshake
+     * line {@code 1|VERSION|tcp|HOST:PORT|grpc|} with the address hosts dial ({@code OUTPOST_ADVERTISE_ADDRESS} if set, else the listening address, this
+     * machine's address for a wildcard one), serves every host that connects until SIGTERM or SIGINT,
+     * and then exits with status 0.
      */
     public static void serve(ServeConfig config) {
         // This process is the plugin's own, so this is the place for a JVM-wide setting (a library used by a
@@ -104,7 +111,22 @@ public final class PluginServer implements AutoCloseable {
         PrintStream realOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream realErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         HandshakeConfig handshake = config.handshake();
-        if (!handshake.magicCookieValue().equals(System.getenv(handshake.magicCookieKey()))) {
+        // A host that launched this plugin (its cookie is set) gets it as usual, whatever the environment the
+        // plugin inherited from that host says about serving remotely.
+        boolean launched = launchedByHost(config, System.getenv());
+        RemoteServing remote;
+        try {
+            remote = launched ? null : RemoteServing.of(config, System.getenv());
+        } catch (IllegalArgumentException e) {
+            LOG.error("plugin init error", "error", e.getMessage());
+            System.exit(1);
+            return;
+        }
+        if (remote != null) {
+            remote.serve(config, realOut);
+            return;
+        }
+        if (!launched) {
             realErr.println(NOT_A_PLUGIN);
             System.exit(1);
         }
@@ -147,10 +169,19 @@ public final class PluginServer implements AutoCloseable {
      * on close). Sockets are 0600, or with {@code PLUGIN_UNIX_SOCKET_GROUP} (a group name or a numeric gid,
      * as go-plugin takes it) 0660 and that group's.
      *
-     * @throws IllegalStateException when a variable is unusable (no such directory or group, a socket path
-     *                               too long for a Unix socket address), saying which and why
+     * <p>With {@link ServeConfig.Builder#remote} (or {@code OUTPOST_SERVE_ADDRESS} in {@code env}), and without
+     * the host's magic cookie in {@code env}, it serves remote hosts instead: TCP with the operator's mutual
+     * TLS, as {@link #serve} does in that mode.
+     *
+     * @throws IllegalStateException    when a variable is unusable (no such directory or group, a socket path
+     *                                  too long for a Unix socket address), saying which and why
+     * @throws IllegalArgumentException when a remote plugin's address or TLS files are unusable, naming them
      */
     public static PluginServer start(ServeConfig config, Map<String, String> env) throws IOException {
+        RemoteServing remote = launchedByHost(config, env) ? null : RemoteServing.of(config, env);
+        if (remote != null) {
+            return remote.start(config, env);
+        }
         List<Integer> hostVersions = ProtocolVersions.parse(env.get(PluginEnv.PROTOCOL_VERSIONS),
                 item -> LOG.warn("host sent an invalid protocol version", "version", item));
         int version = ProtocolVersions.negotiate(config.versionedPlugins().keySet(), hostVersions);
@@ -239,11 +270,16 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
+    /** Whether {@code env} holds the host's magic cookie: a host launched this plugin to serve it. */
+    private static boolean launchedByHost(ServeConfig config, Map<String, String> env) {
+        return config.handshake().magicCookieValue().equals(env.get(config.handshake().magicCookieKey()));
+    }
+
     /**
      * {@link ServeConfig#nonBlocking()}, each checked against the methods the plugin serves, and what its plugin
      * types of {@code version} name themselves ({@link GrpcServerPlugin#nonBlocking()}).
      */
-    private static Set<String> nonBlocking(ServeConfig config, int version, List<ServerServiceDefinition> services) {
+    static Set<String> nonBlocking(ServeConfig config, int version, List<ServerServiceDefinition> services) {
         Set<String> served = new java.util.TreeSet<>();
         services.forEach(service -> service.getMethods()
                 .forEach(method -> served.add(method.getMethodDescriptor().getFullMethodName())));
@@ -270,7 +306,7 @@ public final class PluginServer implements AutoCloseable {
      * go-plugin's services (health, broker, controller, stdio) and the plugins', of which only the plugins'
      * are traced: the others are the connection's plumbing, and a span per health check is noise.
      */
-    private static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, Broker broker,
+    static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, Broker broker,
                                                           StdioCapture stdio, CallTracing tracing,
                                                           Runnable shutdown) {
         HealthStatusManager health = new HealthStatusManager();

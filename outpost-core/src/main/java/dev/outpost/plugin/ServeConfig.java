@@ -7,6 +7,7 @@ import dev.outpost.internal.grpc.Transport;
 import dev.outpost.rpc.InterfacePlugin;
 import dev.outpost.HandshakeConfig;
 import dev.outpost.Network;
+import dev.outpost.TlsFiles;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -26,6 +27,8 @@ public final class ServeConfig {
     private final int maxMessageSize;
     private final CallTracing tracing;
     private final Set<String> nonBlocking;
+    private final String remoteAddress;
+    private final TlsFiles remoteTls;
 
     private ServeConfig(Builder builder) {
         this.handshake = Objects.requireNonNull(builder.handshake, "handshake is required");
@@ -36,6 +39,8 @@ public final class ServeConfig {
         this.maxMessageSize = builder.maxMessageSize;
         this.tracing = builder.tracing != null ? builder.tracing : CallTracing.global();
         this.nonBlocking = Set.copyOf(builder.nonBlocking);
+        this.remoteAddress = builder.remoteAddress;
+        this.remoteTls = builder.remoteTls;
     }
 
     public static Builder builder() {
@@ -80,6 +85,16 @@ public final class ServeConfig {
         return tracing;
     }
 
+    /** The address of {@link Builder#remote}, or null to serve a host that launched the plugin. */
+    String remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** The TLS files of {@link Builder#remote}, or null. */
+    TlsFiles remoteTls() {
+        return remoteTls;
+    }
+
     /** Builds a {@link ServeConfig}. */
     public static final class Builder {
         private HandshakeConfig handshake;
@@ -89,6 +104,8 @@ public final class ServeConfig {
         private final Set<String> nonBlocking = new java.util.LinkedHashSet<>();
         private int maxMessageSize = Transport.MAX_MESSAGE_SIZE;
         private CallTracing tracing;
+        private String remoteAddress;
+        private TlsFiles remoteTls;
 
         private Builder() {
         }
@@ -192,6 +209,24 @@ public final class ServeConfig {
          */
         public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
             this.tracing = CallTracing.of(Objects.requireNonNull(openTelemetry, "openTelemetry"));
+            return this;
+        }
+
+        /**
+         * Serves remote hosts, as a service does, instead of the one host that launched the plugin: listens
+         * on TCP {@code address} ({@code 0.0.0.0:7000}, or {@code 127.0.0.1:0} for any free port) with mutual
+         * TLS from the operator's {@code tls} files (the host's certificate must chain to {@code tls.ca()}),
+         * without the magic cookie check, and prints its address once it listens. The environment
+         * variables {@code OUTPOST_SERVE_ADDRESS} and {@code OUTPOST_TLS_CA}, {@code OUTPOST_TLS_CERT},
+         * {@code OUTPOST_TLS_KEY} do the same for a plugin whose {@code main} does not call this, and win
+         * over it; see {@link PluginServer#serve} and {@code docs/scaling.md}.
+         *
+         * @throws IllegalArgumentException when {@code address} is not {@code host:port}
+         */
+        public Builder remote(String address, TlsFiles tls) {
+            dev.outpost.internal.grpc.TcpAddress.parse(address, true);
+            this.remoteAddress = address;
+            this.remoteTls = Objects.requireNonNull(tls, "tls");
             return this;
         }
 

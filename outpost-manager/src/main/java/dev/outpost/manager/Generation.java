@@ -31,6 +31,11 @@ final class Generation {
         client.onExit().thenRun(this::exitSeen);
     }
 
+    /** "pid 4242", or "remote 10.0.0.7:7000" for a plugin without a process here. */
+    static String where(PluginClient client) {
+        return client.isRemote() ? "remote " + client.handshake().address() : "pid " + client.pid();
+    }
+
     Object dispense(String name, Class<?> type) {
         return dispensed.computeIfAbsent(name + "/" + type.getName(), key -> client.dispense(name, type));
     }

@@ -81,7 +81,7 @@ final class LostCalls {
      * @param now    where the plugin is now, e.g. "RESTARTING (restart 2)"
      */
     static String mayHaveRun(String id, long pid, String how, String method, String now) {
-        return "plugin '" + id + "' (pid " + pid + ") " + how + " during " + method
+        return "plugin '" + id + "' (" + (pid < 0 ? "remote" : "pid " + pid) + ") " + how + " during " + method
                 + "; the call may have reached it, so it was not made again; the plugin is " + now;
     }
 }

@@ -74,7 +74,8 @@ final class ManagedPlugin {
     synchronized PluginInfo info() {
         Manifest manifest = source.manifest().map(m -> m.fillFrom(pluginManifest)).orElse(pluginManifest);
         return new PluginInfo(id, source.path(), Optional.ofNullable(manifest), state,
-                generation == null ? OptionalLong.empty() : OptionalLong.of(generation.client.pid()),
+                generation == null || generation.client.isRemote() ? OptionalLong.empty()
+                        : OptionalLong.of(generation.client.pid()),
                 generation == null ? Optional.empty() : Optional.of(generation.startedAt), restarts,
                 Optional.ofNullable(lastError), lastExitCode == null ? OptionalInt.empty() : OptionalInt.of(lastExitCode),
                 processes.stderrTail(), generation == null ? Optional.empty() : generation.client.usage());
@@ -170,7 +171,7 @@ final class ManagedPlugin {
             if (wanted) {
                 launched();
                 generation = started;
-                move(PluginState.RUNNING, "pid " + client.pid());
+                move(PluginState.RUNNING, Generation.where(client));
                 healthChecks.start(started, (dead, reason) -> crashed(dead, reason, null));
             }
         }
@@ -230,6 +231,11 @@ final class ManagedPlugin {
             if (generation != ended) {
                 return; // stopped, reloaded or already handled
             }
+            if (ended.client.isRemote()) {
+                // Its connection is lost: no process, no exit status.
+                crashed(ended, exit.describe(), exit);
+                return;
+            }
             lastExitCode = exit.exitCode();
         }
         crashed(ended, "process " + exit.describe(), exit);
@@ -237,7 +243,8 @@ final class ManagedPlugin {
 
     /**
      * The plugin stopped working: a failed start, an exit, failed health checks or hung calls. Moves to
-     * CRASHED, then to RESTARTING or, past the restart policy, to FAILED.
+     * CRASHED (UNREACHABLE for a remote plugin, which has no process to crash), then to RESTARTING (for a
+     * remote plugin: connecting again) or, past the restart policy, to FAILED.
      */
     private void crashed(Generation ended, String reason, PluginExit exit) {
         Generation toClose;
@@ -255,7 +262,7 @@ final class ManagedPlugin {
             }
             healthChecks.cancel();
             lastError = reason;
-            move(PluginState.CRASHED, reason);
+            move(source.remote().isPresent() ? PluginState.UNREACHABLE : PluginState.CRASHED, reason);
             RestartPolicy policy = settings.restartPolicy;
             if (!policy.allowsRestart(recentCrashes, Instant.now())) {
                 move(PluginState.FAILED, "gave up after " + policy.maxRestarts() + " restarts within "
@@ -268,7 +275,7 @@ final class ManagedPlugin {
             }
         }
         if (toClose != null) {
-            // Reaps the process (or kills it when it hangs) and removes its sockets.
+            // Reaps the process (or kills it when it hangs) and removes its sockets; a remote one's connection.
             manager.execute(toClose.client::close);
         }
     }
@@ -390,7 +397,7 @@ final class ManagedPlugin {
                 generation = fresh;
                 pluginManifest = freshManifest;
                 String after = info().manifest().map(Manifest::version).orElse("?");
-                move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", pid " + client.pid());
+                move(PluginState.RUNNING, "reloaded " + before + " -> " + after + ", " + Generation.where(client));
             }
         }
         if (old == null) {
@@ -416,8 +423,8 @@ final class ManagedPlugin {
     /** Waits (bounded) until no call runs on {@code old} any more; new calls already go elsewhere. */
     private synchronized void drain(Generation old) {
         if (!waitUntil(() -> old.inFlight == 0, settings.drainTimeout)) {
-            LOG.warn("plugin '{}': {} calls still running on pid {} after {} ms; stopping it anyway", id,
-                    old.inFlight, old.client.pid(), settings.drainTimeout.toMillis());
+            LOG.warn("plugin '{}': {} calls still running on {} after {} ms; stopping it anyway", id,
+                    old.inFlight, Generation.where(old.client), settings.drainTimeout.toMillis());
         }
     }
 
@@ -455,7 +462,7 @@ final class ManagedPlugin {
             }
             long left = deadline - System.nanoTime();
             boolean willComeBack = state == PluginState.STARTING || state == PluginState.RESTARTING
-                    || state == PluginState.CRASHED || state == PluginState.LOADING;
+                    || state == PluginState.CRASHED || state == PluginState.UNREACHABLE || state == PluginState.LOADING;
             if (!willComeBack || left <= 0) {
                 throw new PluginUnavailableException(id, "plugin '" + id + "' is " + state
                         + (willComeBack ? " (waited " + wait.toMillis() + " ms)" : "")

@@ -41,12 +41,14 @@ import java.util.Map;
  * @param sandbox          how to confine it ({@code "sandbox": true} or an object), or null to run it unconfined
  * @param limits           its resource limits, or null for none
  * @param container        the container it runs in ({@link dev.outpost.host.Container}), or null
+ * @param remote           where it is served remotely, for a plugin that runs elsewhere, or null
  */
 public record Manifest(String id, String name, String version, String author, String description,
                        List<String> command, String jar, String mainClass, List<String> classPath,
                        List<String> args, Map<String, String> env,
                        List<String> jvmOptions, String sha256, String magicCookie, List<Integer> protocolVersions,
-                       String requires, SandboxSpec sandbox, LimitsSpec limits, ContainerSpec container) {
+                       String requires, SandboxSpec sandbox, LimitsSpec limits, ContainerSpec container,
+                       RemoteSpec remote) {
 
     /**
      * A manifest's {@code "limits"}, each optional (see {@link dev.outpost.host.Limits}).
@@ -94,6 +96,29 @@ public record Manifest(String id, String name, String version, String author, St
     public record ContainerSpec(String image, boolean network, Long memoryMB, Double cpus) {
     }
 
+    /**
+     * A manifest's {@code "remote"}: the plugin is served elsewhere ({@code PluginServer} in its remote mode)
+     * and reached at {@code address} with mutual TLS; nothing is launched, so it has no {@code command},
+     * {@code jar} or {@code mainClass} (see {@link dev.outpost.host.RemoteConfig}).
+     *
+     * @param address         {@code host:port}, required
+     * @param tls             the host's PEM files, required
+     * @param serverName      the name the plugin's certificate must carry; by default the address's host
+     * @param protocolVersion the application protocol version it serves; by default the host's handshake's
+     */
+    public record RemoteSpec(String address, TlsSpec tls, String serverName, Integer protocolVersion) {
+    }
+
+    /**
+     * A remote plugin's {@code "tls"}: PEM files, relative to the plugin's folder or absolute, all required.
+     *
+     * @param ca   the authorities the plugin's certificate must chain to
+     * @param cert the host's certificate
+     * @param key  the host's private key
+     */
+    public record TlsSpec(String ca, String cert, String key) {
+    }
+
     public Manifest {
         command = command == null ? List.of() : List.copyOf(command);
         classPath = classPath == null ? List.of() : List.copyOf(classPath);
@@ -106,7 +131,7 @@ public record Manifest(String id, String name, String version, String author, St
     /** A manifest with identity fields only, as a plugin reports it about itself. */
     public static Manifest of(String id, String name, String version, String author) {
         return new Manifest(id, name, version, author, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** This manifest with the blanks filled from {@code other} (e.g. what the plugin said about itself). */
@@ -117,6 +142,6 @@ public record Manifest(String id, String name, String version, String author, St
         return new Manifest(id, name != null ? name : other.name, version != null ? version : other.version,
                 author != null ? author : other.author,
                 description != null ? description : other.description, command, jar, mainClass, classPath, args, env,
-                jvmOptions, sha256, magicCookie, protocolVersions, requires, sandbox, limits, container);
+                jvmOptions, sha256, magicCookie, protocolVersions, requires, sandbox, limits, container, remote);
     }
 }

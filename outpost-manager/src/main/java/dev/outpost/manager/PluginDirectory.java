@@ -247,6 +247,9 @@ final class PluginDirectory {
         }
         PluginSource known = new PluginSource(manifest.id(), entry, kind, Optional.of(manifest),
                 List.of(), Optional.empty(), root, manifest.env(), Optional.empty(), Optional.empty(), entryFingerprint);
+        if (manifest.remote() != null) {
+            return checked(RemoteManifest.source(known, manifest.remote(), root));
+        }
         boolean hasCommand = !manifest.command().isEmpty();
         boolean hasJar = manifest.jar() != null && !manifest.jar().isBlank();
         boolean hasMainClass = manifest.mainClass() != null && !manifest.mainClass().isBlank();
@@ -359,7 +362,8 @@ final class PluginDirectory {
                 return source.failed(problem);
             }
         }
-        return Confinement.apply(source, sandboxAll);
+        // A remote plugin runs elsewhere: nothing here to confine (its manifest has no "sandbox" or "limits").
+        return source.remote().isPresent() ? source : Confinement.apply(source, sandboxAll);
     }
 
     /** Null when {@code file} has the SHA-256 {@code expected}, else what is wrong. */

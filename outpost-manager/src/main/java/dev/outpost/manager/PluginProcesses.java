@@ -42,6 +42,13 @@ final class PluginProcesses {
      * @throws Launcher.Interrupted when the calling thread is interrupted while it waits for its turn
      */
     Optional<PluginClient> launch(Supplier<PluginSource> source) {
+        if (source.get().remote().isPresent()) {
+            return supervisor.connect(() -> {
+                PluginSource current = source.get();
+                return PluginClient.remote(settings.clientTemplate(id).handshake(settings.handshakeFor(current))
+                        .build(), current.remote().orElseThrow());
+            });
+        }
         return supervisor.launch(() -> config(source.get()));
     }
 
@@ -77,7 +84,7 @@ final class PluginProcesses {
         try {
             return settings.manifestReader.read(client);
         } catch (RuntimeException e) {
-            LOG.warn("plugin '{}': cannot read its manifest from the plugin (pid {}): {}", id, client.pid(),
+            LOG.warn("plugin '{}': cannot read its manifest from the plugin ({}): {}", id, Generation.where(client),
                     e.getMessage());
             return Optional.empty();
         }
@@ -97,7 +104,7 @@ final class PluginProcesses {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                return "start hook " + (i + 1) + " of " + hooks.size() + " failed on pid " + client.pid() + ": "
+                return "start hook " + (i + 1) + " of " + hooks.size() + " failed on " + Generation.where(client) + ": "
                         + e.getClass().getName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
             }
         }

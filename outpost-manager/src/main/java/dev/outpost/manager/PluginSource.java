@@ -2,6 +2,7 @@ package dev.outpost.manager;
 
 import dev.outpost.host.JavaCommand;
 import dev.outpost.host.Limits;
+import dev.outpost.host.RemoteConfig;
 import dev.outpost.host.Runner;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,17 +25,19 @@ import java.util.Optional;
  * @param fingerprint what changes when the plugin's files change
  * @param runner      where it runs, when not as a plain child process: a sandbox or a container
  * @param limits      its resource limits, if it has any
+ * @param remote      where it is served, for a remote plugin: then nothing is launched
  */
 record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
                     Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked, Optional<String> error,
-                    String fingerprint, Optional<Runner> runner, Optional<Limits> limits) {
+                    String fingerprint, Optional<Runner> runner, Optional<Limits> limits,
+                    Optional<RemoteConfig> remote) {
 
     /** An entry that runs unconfined until {@link #confined} says otherwise. */
     PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest, List<String> command,
                  Optional<JavaCommand> java, Path workingDir, Map<String, String> env, Optional<Path> checked,
                  Optional<String> error, String fingerprint) {
         this(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint, Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     /** The kinds of directory entries that are plugins. */
@@ -59,21 +62,27 @@ record PluginSource(String id, Path path, Kind kind, Optional<Manifest> manifest
 
     PluginSource renamed(String newId) {
         return new PluginSource(newId, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
-                runner, limits);
+                runner, limits, remote);
     }
 
     PluginSource failed(String reason) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, Optional.of(reason),
-                fingerprint, runner, limits);
+                fingerprint, runner, limits, remote);
     }
 
     PluginSource confined(Runner confinement) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
-                Optional.of(confinement), limits);
+                Optional.of(confinement), limits, remote);
     }
 
     PluginSource limited(Limits resources) {
         return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
-                runner, Optional.of(resources));
+                runner, Optional.of(resources), remote);
+    }
+
+    /** This entry, reached at {@code where} instead of launched. */
+    PluginSource reachedAt(RemoteConfig where) {
+        return new PluginSource(id, path, kind, manifest, command, java, workingDir, env, checked, error, fingerprint,
+                runner, limits, Optional.of(where));
     }
 }

@@ -70,6 +70,8 @@ final class PluginSpans implements PluginListener {
                 }
             }
             case CRASHED -> end(span(tracer, "outpost.plugin.crash", event).startSpan(), event, StatusCode.ERROR);
+            case UNREACHABLE -> end(span(tracer, "outpost.plugin.unreachable", event).startSpan(), event,
+                    StatusCode.ERROR);
             case RESTARTING -> {
                 end(restarts.remove(id), event, StatusCode.ERROR);
                 restarts.put(id, span(tracer, "outpost.plugin.restart", event).startSpan());

@@ -14,8 +14,9 @@ import java.util.Set;
  *    │           │            │                        ▲
  *    │           ▼            ▼                        │
  *    │        CRASHED ◄───────┘ (exit, failed health checks, hung calls)
+ *    │     (UNREACHABLE, for a remote plugin: its connection or health checks failed)
  *    │           │
- *    │           ├──► RESTARTING ──► STARTING (after the back-off)
+ *    │           ├──► RESTARTING ──► STARTING (after the back-off: for a remote plugin, connecting again)
  *    ▼           ▼
  *  FAILED ◄── (bad manifest, too many restarts; from STARTING: a start that cannot succeed)
  *
@@ -35,6 +36,13 @@ public enum PluginState {
     STOPPED,
     /** Its process exited or stopped answering while it should have been running. */
     CRASHED,
+    /**
+     * A remote plugin (served elsewhere, {@code "remote"} in its {@code plugin.json}) that this host cannot
+     * reach any more, or could not reach at its start: its connection failed, or its health checks or calls
+     * did. What CRASHED is for a process, without one: nothing is killed or reaped. Followed by RESTARTING
+     * (a new connection after the restart policy's back-off) or, past the policy, FAILED.
+     */
+    UNREACHABLE,
     /** Waiting out the back-off before the next start. */
     RESTARTING,
     /**
@@ -51,11 +59,12 @@ public enum PluginState {
 
     static {
         MOVES.put(LOADING, EnumSet.of(STARTING, STOPPED, FAILED, DISABLED));
-        MOVES.put(STARTING, EnumSet.of(RUNNING, CRASHED, STOPPING, FAILED));
-        MOVES.put(RUNNING, EnumSet.of(RUNNING, STOPPING, CRASHED));
+        MOVES.put(STARTING, EnumSet.of(RUNNING, CRASHED, UNREACHABLE, STOPPING, FAILED));
+        MOVES.put(RUNNING, EnumSet.of(RUNNING, STOPPING, CRASHED, UNREACHABLE));
         MOVES.put(STOPPING, EnumSet.of(STOPPED, DISABLED));
         MOVES.put(STOPPED, EnumSet.of(STARTING, DISABLED, LOADING));
         MOVES.put(CRASHED, EnumSet.of(RESTARTING, FAILED, STOPPED, DISABLED));
+        MOVES.put(UNREACHABLE, EnumSet.of(RESTARTING, FAILED, STOPPED, DISABLED));
         MOVES.put(RESTARTING, EnumSet.of(STARTING, STOPPED, DISABLED));
         MOVES.put(FAILED, EnumSet.of(STARTING, LOADING, STOPPED, DISABLED));
         MOVES.put(DISABLED, EnumSet.of(STARTING, LOADING));

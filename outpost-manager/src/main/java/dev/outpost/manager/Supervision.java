@@ -64,6 +64,11 @@ final class Supervision implements Supervisor {
     }
 
     @Override
+    public Optional<PluginClient> connect(Supplier<PluginClient> connect) {
+        return launcher.launch(connect);
+    }
+
+    @Override
     public boolean closing() {
         return lifecycle.closing();
     }

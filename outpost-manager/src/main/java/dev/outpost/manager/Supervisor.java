@@ -26,6 +26,13 @@ interface Supervisor {
      */
     Optional<PluginClient> launch(Supplier<ClientConfig> config);
 
+    /**
+     * Connects to a remote plugin with {@code connect}, when the manager allows, as {@link #launch} does.
+     *
+     * @return the connected plugin, or empty when the manager is closing
+     */
+    Optional<PluginClient> connect(Supplier<PluginClient> connect);
+
     /** Whether a close has begun: then no plugin starts any more. */
     boolean closing();
 

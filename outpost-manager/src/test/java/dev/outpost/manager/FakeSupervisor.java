@@ -69,6 +69,13 @@ final class FakeSupervisor implements Supervisor, AutoCloseable {
     }
 
     @Override
+    public Optional<PluginClient> connect(java.util.function.Supplier<PluginClient> connect) {
+        PluginClient client = connect.get();
+        launched.add(client);
+        return Optional.of(client);
+    }
+
+    @Override
     public Optional<PluginClient> launch(java.util.function.Supplier<ClientConfig> config) {
         Function<ClientConfig, Optional<PluginClient>> next = launches.poll();
         if (next == null) {

@@ -28,8 +28,12 @@ public final class SensorPlugin implements Sensor {
 
     /** The sensor of {@code version}, to serve in a process of its own or in this one. */
     static ServeConfig serving(String version) {
-        return ServeConfig.builder().handshake(HANDSHAKE).plugin("sensor", Sensor.class, new SensorPlugin(version))
-                .build();
+        return servingBuilder(version).build();
+    }
+
+    /** The same, to add to: e.g. to serve it remotely. */
+    static ServeConfig.Builder servingBuilder(String version) {
+        return ServeConfig.builder().handshake(HANDSHAKE).plugin("sensor", Sensor.class, new SensorPlugin(version));
     }
 
     @Override

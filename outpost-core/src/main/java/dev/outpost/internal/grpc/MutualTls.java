@@ -1,5 +1,6 @@
 package dev.outpost.internal.grpc;
 
+import dev.outpost.TlsFiles;
 import dev.outpost.internal.wire.AutoMtls;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
@@ -7,29 +8,40 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The TLS side of go-plugin's AutoMTLS for gRPC: present this process's certificate, require the
  * peer's, and trust exactly the one certificate the peer announced (pinning), in both roles. Every
  * connection between host and plugin, main and brokered, uses one of these two contexts.
+ *
+ * <p>A remote plugin's connection uses the other kind, {@link #fromFiles}: the operator's certificates,
+ * the peer verified against the operator's certificate authorities, and the plugin's certificate also
+ * against the name the host dials.
  */
 public final class MutualTls {
 
     private final X509Certificate peer;
     private final SslContext client;
     private final SslContext server;
+    private final String serverName;
 
-    private MutualTls(X509Certificate peer, SslContext client, SslContext server) {
+    private MutualTls(X509Certificate peer, SslContext client, SslContext server, String serverName) {
         this.peer = peer;
         this.client = client;
         this.server = server;
+        this.serverName = serverName;
     }
 
     /**
@@ -57,13 +69,68 @@ public final class MutualTls {
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .build();
-            return new MutualTls(peer, client, server);
+            return new MutualTls(peer, client, server, AutoMtls.SERVER_NAME);
         } catch (SSLException e) {
             throw new IllegalStateException("cannot set up mutual TLS: " + e.getMessage(), e);
         }
     }
 
-    /** The certificate the peer must present. */
+    /**
+     * Contexts from the operator's PEM files: present {@code files}' certificate (and its chain), and
+     * accept a peer whose certificate chains to one of {@code files}' certificate authorities. As a
+     * client, the peer's certificate must also name {@code serverName} (a DNS name or an IP address in
+     * its subject alternative names): gRPC checks it against the channel's authority.
+     *
+     * @throws IllegalArgumentException naming the file, when one holds no usable certificate or key, or
+     *                                  when the key is not the certificate's
+     */
+    public static MutualTls fromFiles(TlsFiles files, String serverName) {
+        Objects.requireNonNull(files, "files");
+        Objects.requireNonNull(serverName, "serverName");
+        List<X509Certificate> authorities = PemFiles.certificates(files.ca(), "ca");
+        X509Certificate[] chain = PemFiles.certificates(files.certificate(), "certificate")
+                .toArray(X509Certificate[]::new);
+        PrivateKey key = PemFiles.privateKey(files.key());
+        PemFiles.checkPair(key, chain[0], files.key(), files.certificate());
+        TrustManagerFactory trust;
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            for (int i = 0; i < authorities.size(); i++) {
+                store.setCertificateEntry("ca-" + i, authorities.get(i));
+            }
+            trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalArgumentException("TLS ca file " + files.ca() + " cannot be used: " + e.getMessage(), e);
+        }
+        try {
+            SslContext client = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+                    .keyManager(key, chain)
+                    .trustManager(trust)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+            SslContext server = GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain), SslProvider.JDK)
+                    .trustManager(trust)
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+            return new MutualTls(null, client, server, serverName);
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("TLS key file " + files.key() + " and certificate file "
+                    + files.certificate() + " cannot be used together: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The name the client side dials: the authority of its channels, which a certificate from
+     * {@link #fromFiles} must name; {@code localhost} under AutoMTLS.
+     */
+    public String serverName() {
+        return serverName;
+    }
+
+    /** The certificate the peer must present under AutoMTLS; null with {@link #fromFiles}. */
     public X509Certificate peerCertificate() {
         return peer;
     }

@@ -139,7 +139,7 @@ public final class Transport {
         } else {
             builder.usePlaintext();
         }
-        builder.overrideAuthority(AutoMtls.SERVER_NAME)
+        builder.overrideAuthority(tls != null ? tls.serverName() : AutoMtls.SERVER_NAME)
                 .maxInboundMessageSize(maxMessageSize)
                 .maxInboundMetadataSize(1 << 20);
         if (maxMessageSize < MAX_MESSAGE_SIZE) {
@@ -183,6 +183,9 @@ public final class Transport {
                 .workerEventLoopGroup(group()).channelType(serverChannelType(address));
         if (address instanceof DomainSocketAddress) {
             withoutKeepAlive(builder);
+        } else {
+            // A remote plugin started again takes its port back at once, past the old connections' TIME_WAIT.
+            builder.withOption(ChannelOption.SO_REUSEADDR, true);
         }
         return configure(builder, services, tls, maxMessageSize, inline).build().start();
     }

@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@code outpost.plugin.state} (gauge, tags {@code id}, {@code state}): 1 for the plugin's current
  *       state, 0 for the others;</li>
- *   <li>{@code outpost.plugin.crashes} and {@code outpost.plugin.restarts} (counters, tag {@code id});</li>
+ *   <li>{@code outpost.plugin.crashes}, {@code outpost.plugin.unreachable} (a remote plugin lost) and
+ *   {@code outpost.plugin.restarts} (counters, tag {@code id});</li>
  *   <li>{@code outpost.plugin.calls} (timer, tags {@code id}, {@code method}, {@code outcome} =
  *       {@code success} or {@code error}): calls through stable handles, their latency and errors.</li>
  * </ul>
@@ -48,6 +49,8 @@ public final class PluginMetrics implements PluginListener, CallListener {
         }
         if (event.to() == PluginState.CRASHED) {
             counter("outpost.plugin.crashes", id).increment();
+        } else if (event.to() == PluginState.UNREACHABLE) {
+            counter("outpost.plugin.unreachable", id).increment();
         } else if (event.to() == PluginState.RESTARTING) {
             counter("outpost.plugin.restarts", id).increment();
         }
