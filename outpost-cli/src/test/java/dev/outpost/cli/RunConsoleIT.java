@@ -101,7 +101,8 @@ class RunConsoleIT {
 
         OutpostCommandIT.Run noPort = OutpostCommandIT.outpost("run", "--http", "127.0.0.1", plugins.toString());
         assertThat(noPort.exitCode()).as(noPort.out()).isEqualTo(2);
-        assertThat(noPort.out()).contains("--http expects HOST:PORT (e.g. 127.0.0.1:8080), got '127.0.0.1'");
+        assertThat(noPort.out()).contains("--http expects HOST:PORT (e.g. 127.0.0.1:8080): an address must be "
+                + "host:port, got \"127.0.0.1\"");
 
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             OutpostCommandIT.Run busy = OutpostCommandIT.outpost("run", "--http", "127.0.0.1:" + taken.getLocalPort(),
