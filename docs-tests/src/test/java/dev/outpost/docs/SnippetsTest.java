@@ -217,6 +217,12 @@ class SnippetsTest {
     }
 
     @Test
+    void theReadmeStaysShort() throws IOException {
+        // What, why, the two commands, an example each for host, plugin and manager, links: the rest is in docs/.
+        assertThat(Files.readAllLines(root.resolve("README.md"))).as("README.md's lines").hasSizeLessThanOrEqualTo(150);
+    }
+
+    @Test
     void everyRelativeLinkResolves() throws IOException {
         List<String> broken = new ArrayList<>();
         int links = 0;
