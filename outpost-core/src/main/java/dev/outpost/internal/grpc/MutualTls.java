@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -56,20 +58,8 @@ public final class MutualTls {
         Objects.requireNonNull(peer, "peer");
         PinnedTrust trust = new PinnedTrust(peer, peerRole);
         try {
-            // The JDK provider: ALPN h2 is built into Java 17, and it verifies P-521 signatures,
-            // which BoringSSL's defaults do not offer.
-            SslContext client = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                    .keyManager(own.privateKey(), own.certificate())
-                    .trustManager(trust)
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
-            SslContext server = GrpcSslContexts.configure(
-                            SslContextBuilder.forServer(own.privateKey(), own.certificate()), SslProvider.JDK)
-                    .trustManager(trust)
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
-            return new MutualTls(peer, client, server, AutoMtls.SERVER_NAME);
+            return contexts(own.privateKey(), new X509Certificate[] {own.certificate()}, trust, peer,
+                    AutoMtls.SERVER_NAME);
         } catch (SSLException e) {
             throw new IllegalStateException("cannot set up mutual TLS: " + e.getMessage(), e);
         }
@@ -92,34 +82,45 @@ public final class MutualTls {
                 .toArray(X509Certificate[]::new);
         PrivateKey key = PemFiles.privateKey(files.key());
         PemFiles.checkPair(key, chain[0], files.key(), files.certificate());
-        TrustManagerFactory trust;
+        TrustManager trust;
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
             for (int i = 0; i < authorities.size(); i++) {
                 store.setCertificateEntry("ca-" + i, authorities.get(i));
             }
-            trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-        } catch (GeneralSecurityException | java.io.IOException e) {
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(store);
+            trust = factory.getTrustManagers()[0];
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("TLS ca file " + files.ca() + " cannot be used: " + e.getMessage(), e);
         }
         try {
-            SslContext client = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                    .keyManager(key, chain)
-                    .trustManager(trust)
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
-            SslContext server = GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain), SslProvider.JDK)
-                    .trustManager(trust)
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
-            return new MutualTls(null, client, server, serverName);
+            return contexts(key, chain, trust, null, serverName);
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("TLS key file " + files.key() + " and certificate file "
                     + files.certificate() + " cannot be used together: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Both roles' contexts: present {@code key} with {@code chain}, require the peer's certificate and
+     * accept what {@code trust} accepts. The JDK provider: ALPN h2 is built into Java 17, and it verifies
+     * P-521 signatures, which BoringSSL's defaults do not offer.
+     */
+    private static MutualTls contexts(PrivateKey key, X509Certificate[] chain, TrustManager trust,
+                                      X509Certificate peer, String serverName) throws SSLException {
+        SslContext client = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+                .keyManager(key, chain)
+                .trustManager(trust)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+        SslContext server = GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain), SslProvider.JDK)
+                .trustManager(trust)
+                .clientAuth(ClientAuth.REQUIRE)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+        return new MutualTls(peer, client, server, serverName);
     }
 
     /**
