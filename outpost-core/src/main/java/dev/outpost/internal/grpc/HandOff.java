@@ -53,8 +53,7 @@ final class HandOff implements ServerInterceptor {
         if (type == MethodType.UNARY || type == MethodType.SERVER_STREAMING) {
             handed.delegate = next.startCall(call, headers);
         } else {
-            handed.handOff();
-            handed.post(() -> handed.delegate = next.startCall(call, headers));
+            handed.handOff(() -> handed.delegate = next.startCall(call, headers));
         }
         return handed;
     }
@@ -78,11 +77,22 @@ final class HandOff implements ServerInterceptor {
             this.context = context;
         }
 
-        void handOff() {
+        /** Hands the call off to the executor, if it was not yet, with {@code callback} as its next task. */
+        void handOff(Runnable callback) {
             handedOff = true;
+            post(callback);
         }
 
-        void post(Runnable callback) {
+        /** Runs {@code callback} on the event loop until the call is handed off, then on the executor. */
+        private void deliver(Runnable callback) {
+            if (handedOff) {
+                post(callback);
+            } else {
+                callback.run();
+            }
+        }
+
+        private void post(Runnable callback) {
             serial.execute(() -> {
                 if (failed) {
                     return;
@@ -115,38 +125,27 @@ final class HandOff implements ServerInterceptor {
 
         @Override
         public void onMessage(Q message) {
-            if (handedOff) {
-                post(() -> delegate.onMessage(message));
-            } else {
-                delegate.onMessage(message);
-            }
+            deliver(() -> delegate.onMessage(message));
         }
 
         @Override
         public void onHalfClose() {
-            handedOff = true;
-            post(() -> delegate.onHalfClose());
+            handOff(() -> delegate.onHalfClose());
         }
 
         @Override
         public void onCancel() {
-            handedOff = true;
-            post(() -> delegate.onCancel());
+            handOff(() -> delegate.onCancel());
         }
 
         @Override
         public void onComplete() {
-            handedOff = true;
-            post(() -> delegate.onComplete());
+            handOff(() -> delegate.onComplete());
         }
 
         @Override
         public void onReady() {
-            if (handedOff) {
-                post(() -> delegate.onReady());
-            } else {
-                delegate.onReady();
-            }
+            deliver(() -> delegate.onReady());
         }
     }
 }
