@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * How a {@link PluginClient} reaches its plugin, and what ends it: a process it launched, a running process
- * it reattached to, a server in this JVM, or a plugin served remotely. The client does the same for all three (one connection, one
- * broker, one health check, one close); what differs is here.
+ * it reattached to, a server in this JVM, or a plugin served remotely. The client does the same for all
+ * (one connection, one broker, one health check, one close); what differs is here.
  */
 sealed interface Backend permits LaunchedBackend, ReattachedBackend, InProcessBackend, RemoteBackend {
 
@@ -43,6 +43,11 @@ sealed interface Backend permits LaunchedBackend, ReattachedBackend, InProcessBa
     /** Where the host's brokered servers listen, for callbacks from the plugin (without multiplexing). */
     default Broker.Listeners brokerListeners(boolean tcp) {
         return HostSockets.brokerListeners(sockets(), tcp);
+    }
+
+    /** What a start says of a plugin reached at {@code where} that did not answer its first health check. */
+    default String unanswered(String where) {
+        return "listens at " + where + " but does not answer its health check";
     }
 
     /** The plugin answered its first health check on {@code channel}: the client is made. */

@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -269,9 +270,7 @@ public final class PluginClient implements AutoCloseable {
         } catch (PluginUnavailableException e) {
             client.closing.set(true);
             client.disconnect();
-            throw backend.failure((backend instanceof RemoteBackend ? "does not answer at " + where + ": "
-                    : "listens at " + where + " but does not answer its health check: ") + e.getMessage(), e,
-                    Kind.OTHER);
+            throw backend.failure(backend.unanswered(where) + ": " + e.getMessage(), e, Kind.OTHER);
         }
         backend.connected(client.channel);
         if (config.managed()) {
@@ -433,7 +432,9 @@ public final class PluginClient implements AutoCloseable {
                     + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : "");
             String tlsFailure = tls != null ? tlsFailure(e) : null;
             // Across a network, why the connection failed (refused, no route, unknown host) is the news.
-            String networkFailure = tlsFailure == null && isRemote() ? innermost(e) : null;
+            Throwable network = tlsFailure == null && isRemote() ? innermost(e.getCause(), c -> c.getMessage() != null)
+                    : null;
+            String networkFailure = network != null ? network.getMessage() : null;
             throw new PluginUnavailableException(name, reason + (tlsFailure != null ? ": TLS handshake failed: "
                     + tlsFailure : networkFailure != null ? ": " + networkFailure : ""), e);
         }
@@ -444,23 +445,20 @@ public final class PluginClient implements AutoCloseable {
         return isRemote() ? "remote, " + handshake.address() : "pid " + pid();
     }
 
-    /** The message of the innermost cause of {@code error} that has one, when there is a cause. */
-    private static String innermost(Throwable error) {
-        String found = null;
-        for (Throwable cause = error.getCause(); cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause.getMessage() != null) {
-                found = cause.getMessage();
-            }
-        }
-        return found;
-    }
 
     /** The innermost TLS error behind a failed call, which says why the peer was not trusted. */
     private static String tlsFailure(Throwable error) {
-        String found = null;
-        for (Throwable cause = error; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause instanceof javax.net.ssl.SSLException || cause instanceof CertificateException) {
-                found = cause.getMessage();
+        Throwable tls = innermost(error, cause -> cause instanceof javax.net.ssl.SSLException
+                || cause instanceof CertificateException);
+        return tls != null ? tls.getMessage() : null;
+    }
+
+    /** The innermost of {@code error} and its causes that {@code which} accepts, or null. */
+    private static Throwable innermost(Throwable error, Predicate<Throwable> which) {
+        Throwable found = null;
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (which.test(cause)) {
+                found = cause;
             }
         }
         return found;

@@ -86,6 +86,12 @@ final class RemoteBackend implements Backend {
         };
     }
 
+    /** Nothing says it listens: the address may be wrong, or nobody there. */
+    @Override
+    public String unanswered(String where) {
+        return "does not answer at " + where;
+    }
+
     @Override
     public PluginStartException failure(String what, Throwable cause, Kind kind) {
         exit.complete(new PluginExit(-1, -1, Optional.of("was not connected")));
