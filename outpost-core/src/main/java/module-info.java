@@ -1,7 +1,8 @@
 /**
  * Outpost's hosts and plugins: {@code dev.outpost.host} starts and talks to plugin processes,
  * {@code dev.outpost.plugin} serves a plugin, {@code dev.outpost.inprocess} serves one in the host's JVM,
- * {@code dev.outpost.rpc} and {@code dev.outpost.grpc} define plugin types. The {@code internal} packages are exported only to Outpost's own modules.
+ * {@code dev.outpost.rpc} and {@code dev.outpost.grpc} define plugin types. The {@code internal} packages
+ * are exported only to Outpost's own modules.
  */
 module dev.outpost.core {
     requires transitive dev.outpost.api;

@@ -84,20 +84,17 @@ public final class Container implements Runner {
         Path program = engine != null ? engine
                 : Runners.onPath("podman").or(() -> Runners.onPath("docker")).orElse(null);
         if (program == null || !Files.isExecutable(program)) {
-            throw Runners.refused(launch, Kind.RUNNER_UNAVAILABLE, "the container runner needs podman or "
-                    + "docker"
+            throw Runners.refused(launch, Kind.RUNNER_UNAVAILABLE, "the container runner needs podman or docker"
                     + (engine != null ? "; " + engine + " is not an executable file" : "; neither is on PATH"));
         }
         if (!"true".equals(launch.environment().get(PluginEnv.MULTIPLEX_GRPC))) {
             throw Runners.refused(launch, Kind.INCOMPATIBLE, "a plugin in a container needs gRPC broker "
-                    + "multiplexing "
-                    + "(ClientConfig.Builder.multiplexBroker(true); go-plugin 1.6+ plugins support it), as Vault "
-                    + "requires for containerized plugins");
+                    + "multiplexing (ClientConfig.Builder.multiplexBroker(true); go-plugin 1.6+ plugins support it), "
+                    + "as Vault requires for containerized plugins");
         }
         if (!launch.wrapper().isEmpty()) {
             throw Runners.refused(launch, Kind.INCOMPATIBLE, "Limits (the host's cgroups) cannot reach into a "
-                    + "container; "
-                    + "give the container its limits instead: Container.builder().memoryMB(...).cpus(...)");
+                    + "container; give the container its limits instead: Container.builder().memoryMB(...).cpus(...)");
         }
         String name = "outpost-" + launch.pluginName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-")
                 + "-" + UUID.randomUUID().toString().substring(0, 8);

@@ -77,7 +77,7 @@ public final class PluginServer implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     PluginServer(Server server, HandshakeLine handshake, UnixSocketDir sockets, Broker broker,
-                         StdioCapture stdio, Multiplexer mux, long graceMillis) {
+                 StdioCapture stdio, Multiplexer mux, long graceMillis) {
         this.server = server;
         this.handshake = handshake;
         this.sockets = sockets;
@@ -97,9 +97,9 @@ public final class PluginServer implements AutoCloseable {
      * <p>Served remotely ({@link ServeConfig.Builder#remote}, or {@code OUTPOST_SERVE_ADDRESS} with {@code
      * OUTPOST_TLS_CA}, {@code OUTPOST_TLS_CERT} and {@code OUTPOST_TLS_KEY} in the environment, which win),
      * unless a host launched it (its magic cookie is set), it checks no cookie, prints go-plugin's handshake
-     * line {@code 1|VERSION|tcp|HOST:PORT|grpc|} with the address hosts dial ({@code OUTPOST_ADVERTISE_ADDRESS} if set, else the listening address, this
-     * machine's address for a wildcard one), serves every host that connects until SIGTERM or SIGINT,
-     * and then exits with status 0.
+     * line {@code 1|VERSION|tcp|HOST:PORT|grpc|} with the address hosts dial ({@code
+     * OUTPOST_ADVERTISE_ADDRESS} if set, else the listening address, this machine's address for a wildcard
+     * one), serves every host that connects until SIGTERM or SIGINT, and then exits with status 0.
      */
     public static void serve(ServeConfig config) {
         // This process is the plugin's own, so this is the place for a JVM-wide setting (a library used by a
@@ -307,8 +307,7 @@ public final class PluginServer implements AutoCloseable {
      * are traced: the others are the connection's plumbing, and a span per health check is noise.
      */
     static List<ServerServiceDefinition> services(Map<String, GrpcServerPlugin> plugins, Broker broker,
-                                                          StdioCapture stdio, CallTracing tracing,
-                                                          Runnable shutdown) {
+                                                  StdioCapture stdio, CallTracing tracing, Runnable shutdown) {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("plugin", ServingStatus.SERVING);
         List<ServerServiceDefinition> services = new ArrayList<>();

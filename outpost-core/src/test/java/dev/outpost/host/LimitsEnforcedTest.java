@@ -79,7 +79,8 @@ class LimitsEnforcedTest {
         List<String> lines = Files.readAllLines(out);
         String user = lines.get(1).trim().split("\\s+")[0];
         int m = user.indexOf('m');
-        return Integer.parseInt(user.substring(0, m)) * 60 + Double.parseDouble(user.substring(m + 1, user.length() - 1));
+        return Integer.parseInt(user.substring(0, m)) * 60
+                + Double.parseDouble(user.substring(m + 1, user.length() - 1));
     }
 
     @Test
