@@ -50,17 +50,17 @@ import org.slf4j.LoggerFactory;
 public final class JavaCommand {
 
     /**
-     * JVM options for a plugin process when none are given: the serial collector and one C1 compiler
-     * thread (few threads, quick to start), a heap that starts at 8 MB and grows as needed (the JVM's own
-     * default commits 1/64 of the machine's memory up front), and gRPC's Netty buffers allocated per read
-     * instead of pooled in 2 MB chunks per thread. The benchmark's idle plugin: 57 MB with these and class
-     * data sharing, 87 MB with the JVM's defaults and none. The JIT stays at C1, which starts quickly and
-     * small; a plugin whose calls are hot gains from C2 as well (drop {@code -XX:TieredStopAtLevel=1} and set
-     * {@code -XX:CICompilerCount=2}): the benchmark's calls took 39 to 46% less time in three runs, for about
-     * 3 MB more.
+     * JVM options for a plugin process when none are given: the serial collector and the fewest compiler
+     * threads tiered compilation allows (one C1, one C2), a heap that starts at 8 MB and grows as needed (the
+     * JVM's own default commits 1/64 of the machine's memory up front), and gRPC's Netty buffers allocated
+     * per read instead of pooled in 2 MB chunks per thread. The benchmark's idle plugin: 60 MB with these and
+     * class data sharing, 87 MB with the JVM's defaults and none. C2 is what brings a Java plugin's answers
+     * near a Go plugin's: a Go host's {@code Get} took 1.16x go-plugin's own time with it and 1.70x with C1
+     * alone ({@code -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}), which saves about 3 MB and some of the
+     * cold start (benchmarks/README.md); a plugin that is rarely called and must stay smallest can choose that.
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xss512k", "-Xms8m",
+            "-XX:+UseSerialGC", "-XX:CICompilerCount=2", "-Xss512k", "-Xms8m",
             "-Dio.grpc.netty.useCustomAllocator=false", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
 
     /**
