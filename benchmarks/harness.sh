@@ -16,7 +16,8 @@
 # benchmarks/target/harness.log. Settings (environment): ROUNDS=3 CALLS=20000 COLD=10 CRASH=5 PLUGINS=50
 # SCALE_PAR=2*nproc (the scale test runs once with all PLUGINS started at once, once SCALE_PAR at a time)
 # OPTIONS=1 (0 skips the JVM-options section) CHANGES=1 (0 skips section 8) CHANGE_ROUNDS=2 MUX=1 (0 skips
-# section 9: go-plugin v1.8.0's peers and the Java ones, each with and without broker multiplexing)
+# section 9: go-plugin v1.8.0's peers and the Java ones, each with and without broker multiplexing) JDK=1 (0
+# skips section 10: the Java plugin under another JDK, OTHER_JDK, by default the newest JDK 25+ installed)
 # RESULTS=benchmarks/results (where the results go: a short trial run should write elsewhere)
 # JMH_JSON=benchmarks/results/call-benchmark.json (a JMH JSON result of CallBenchmark, quoted by the goals
 # when the file exists). Builds only
@@ -35,6 +36,8 @@ PLUGINS=${PLUGINS:-50}
 SCALE_PAR=${SCALE_PAR:-$((2 * $(nproc)))}
 OPTIONS=${OPTIONS:-1}
 MUX=${MUX:-1}
+JDK=${JDK:-1}
+OTHER_JDK=${OTHER_JDK:-}
 CHANGES=${CHANGES:-1}
 CHANGE_ROUNDS=${CHANGE_ROUNDS:-2}
 RESULTS=${RESULTS:-$ROOT/benchmarks/results}
@@ -192,14 +195,14 @@ if [[ "$OPTIONS" == 1 ]]; then
   # The Java plugin's JVM options (OUTPOST_PLUGIN_JAVA_OPTS) and class data sharing (OUTPOST_PLUGIN_CDS),
   # both honoured by interop/java-plugin. Each option set has its own archive, recorded by two warm-up runs.
   POOLED=$(sed 's/ -Dio.grpc.netty.useCustomAllocator=false -Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled//' <<<"$DEFAULT_OPTS")
-  TIERED=$(sed 's/-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1/-XX:CICompilerCount=2/' <<<"$DEFAULT_OPTS")
+  C1_ONLY=$(sed 's/-XX:CICompilerCount=2/-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1/' <<<"$DEFAULT_OPTS")
   declare -A VARIANTS=(
     [1-outpost-defaults+AppCDS]="$DEFAULT_OPTS|1"
     [2-outpost-defaults,no-AppCDS]="$DEFAULT_OPTS|0"
     [3-jvm-defaults,no-AppCDS]="|0"
     [4-jvm-defaults+AppCDS]="|1"
     [5-outpost-defaults,pooled-netty-buffers+AppCDS]="$POOLED|1"
-    [6-outpost-defaults,C1+C2-compilers+AppCDS]="$TIERED|1"
+    [6-outpost-defaults,C1-only+AppCDS]="$C1_ONLY|1"
     [7-outpost-defaults+AppCDS,Netty-JFR-events-on]="$DEFAULT_OPTS -Dio.grpc.netty.shaded.io.netty.jfr.enabled=true|1"
   )
   for name in $(printf '%s\n' "${!VARIANTS[@]}" | sort); do
@@ -212,6 +215,82 @@ if [[ "$OPTIONS" == 1 ]]; then
     done
     OUTPOST_PLUGIN_JAVA_OPTS="$opts" OUTPOST_PLUGIN_CDS="$cds" record "opt-$name" 1 "${JAVA_HOST[@]}" --bench "$((CALLS / 2))" --cold "$COLD" -- "$JAVA_PLUGIN"
     OUTPOST_PLUGIN_JAVA_OPTS="$opts" OUTPOST_PLUGIN_CDS="$cds" record "opt-$name" 1 "${PROBE[@]}" --plugins 0 -- "$JAVA_PLUGIN"
+  done
+fi
+
+# Section 10: the Java plugin under another JDK (OTHER_JDK: default the newest JDK 25 or later in
+# /usr/lib/jvm), with the class data each JDK offers: a dynamic AppCDS archive, and from JDK 25 its AOT
+# cache (recorded by one run, created by a second java, as JEP 483 describes) alone and with compact
+# object headers. Each variant's bare JVM runs with the same JDK, options and kind of class data.
+if [[ "$JDK" == 1 && -z "$OTHER_JDK" ]]; then
+  OTHER_JDK=$(for home in /usr/lib/jvm/*/; do
+    feature=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)
+    [[ -n "$feature" && "$feature" -ge 25 ]] && echo "$feature ${home%/}"
+  done | sort -n | tail -1 | cut -d' ' -f2)
+  [[ -n "$OTHER_JDK" ]] || say "no JDK 25 or later in /usr/lib/jvm (OTHER_JDK sets one); no section 10"
+fi
+if [[ "$JDK" == 1 && -n "$OTHER_JDK" ]]; then
+  OTHER_JAVA="$OTHER_JDK/bin/java"
+  other=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$OTHER_JDK/release")
+  AOT="$ROOT/benchmarks/target/aot"
+  rm -rf "$AOT" && mkdir -p -m 700 "$AOT"
+  KV_JAR="$ROOT/interop/target/outpost-interop-plugin.jar"
+  # aot_cache NAME OPTS: records the plugin's and the bare JVM's AOT configuration, then creates the caches.
+  aot_cache() {
+    local name=$1 opts=$2 conf
+    for which in kv bare; do
+      conf="$AOT/$name-$which.aotconf"
+      if [[ $which == kv ]]; then
+        OUTPOST_PLUGIN_JAVA="$OTHER_JAVA" OUTPOST_PLUGIN_CDS=0 OUTPOST_PLUGIN_JAVA_OPTS="$opts -XX:AOTMode=record -XX:AOTConfiguration=$conf" \
+          "${JAVA_HOST[@]}" --bench 2000 -- "$JAVA_PLUGIN" >>"$LOG" 2>&1 || true
+        jar=$KV_JAR
+      else
+        OUTPOST_PLUGIN_JAVA="$OTHER_JAVA" OUTPOST_PLUGIN_CDS=0 OUTPOST_PLUGIN_JAVA_OPTS="$opts -XX:AOTMode=record -XX:AOTConfiguration=$conf" \
+          "$BARE_JVM" >>"$LOG" 2>&1 || true
+        jar=$BARE_JAR
+      fi
+      # shellcheck disable=SC2086 # the options are words
+      "$OTHER_JAVA" $opts -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$AOT/$name-$which.aot" \
+        -cp "$jar" >>"$LOG" 2>&1 || say "WARNING: no AOT cache for $name ($which); see $LOG"
+    done
+  }
+  declare -A JDK_JAVA JDK_OPTS JDK_CDS
+  JDK_IDS=("17-appcds" "$other-appcds")
+  JDK_JAVA[17-appcds]=java; JDK_OPTS[17-appcds]=$DEFAULT_OPTS; JDK_CDS[17-appcds]=1
+  JDK_JAVA[$other-appcds]=$OTHER_JAVA; JDK_OPTS[$other-appcds]=$DEFAULT_OPTS; JDK_CDS[$other-appcds]=1
+  echo "jdk 17-appcds: JDK 17 (the harness's java), AppCDS archive" >>"$META"
+  echo "jdk $other-appcds: JDK $other, AppCDS archive" >>"$META"
+  if [[ "$other" -ge 25 ]]; then
+    aot_cache aot "$DEFAULT_OPTS"
+    aot_cache aot-coh "$DEFAULT_OPTS -XX:+UseCompactObjectHeaders"
+    JDK_IDS+=("$other-aot" "$other-aot-coh")
+    JDK_JAVA[$other-aot]=$OTHER_JAVA; JDK_OPTS[$other-aot]="$DEFAULT_OPTS -XX:AOTCache=$AOT/aot-@.aot"; JDK_CDS[$other-aot]=0
+    JDK_JAVA[$other-aot-coh]=$OTHER_JAVA
+    JDK_OPTS[$other-aot-coh]="$DEFAULT_OPTS -XX:+UseCompactObjectHeaders -XX:AOTCache=$AOT/aot-coh-@.aot"; JDK_CDS[$other-aot-coh]=0
+    echo "jdk $other-aot: JDK $other, AOT cache (-XX:AOTCache)" >>"$META"
+    echo "jdk $other-aot-coh: JDK $other, AOT cache and compact object headers (-XX:+UseCompactObjectHeaders)" >>"$META"
+  fi
+  echo "section 10 JDK: $("$OTHER_JAVA" -version 2>&1 | head -2 | tr '\n' ' ')($OTHER_JDK)" >>"$META"
+  # jdk_env ID WHICH CMD...: runs CMD with variant ID's java, options (@ in them: kv or bare) and class data.
+  jdk_env() {
+    local id=$1 which=$2
+    shift 2
+    OUTPOST_PLUGIN_JAVA="${JDK_JAVA[$id]}" OUTPOST_PLUGIN_CDS="${JDK_CDS[$id]}" \
+      OUTPOST_PLUGIN_JAVA_OPTS="${JDK_OPTS[$id]//@/$which}" "$@"
+  }
+  for id in "${JDK_IDS[@]}"; do
+    for _ in 1 2; do
+      jdk_env "$id" kv "${JAVA_HOST[@]}" -- "$JAVA_PLUGIN" >>"$LOG" 2>&1 || true
+      jdk_env "$id" bare "$BARE_JVM" >>"$LOG" 2>&1 || true
+    done
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for id in "${JDK_IDS[@]}"; do
+      say "JDKs, round $round/$ROUNDS: $id"
+      jdk_env "$id" kv record "jdk-$id" "$round" "${JAVA_HOST[@]}" --cold "$COLD" -- "$JAVA_PLUGIN"
+      jdk_env "$id" kv record "jdk-$id" "$round" "${PROBE[@]}" --plugins 0 -- "$JAVA_PLUGIN"
+      jdk_env "$id" bare record "jdk-$id" "$round" "${BARE_PROBE[@]}" --cold "$COLD" --idle-ms 2000 -- "$BARE_JVM"
+    done
   done
 fi
 

@@ -294,6 +294,7 @@ public final class ResultsReport {
         }
         changes(b, meta);
         MultiplexSection.append(this, b);
+        JdkSection.append(this, b, meta);
         GoalsSection.append(this, b);
         return b.toString();
     }

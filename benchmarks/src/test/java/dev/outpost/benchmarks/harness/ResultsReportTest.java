@@ -113,4 +113,24 @@ class ResultsReportTest {
         assertThat(report("pair=go-go round=1 BENCH get callers=1 calls=10 p50_us=200").markdown(List.of("machine: test")))
                 .doesNotContain("## 9.").doesNotContain("broker multiplexing costs");
     }
+
+    @Test
+    void sectionTenRatiosAreTakenRoundByRoundAgainstTheBareJvmOfTheSameVariant() {
+        String markdown = report(
+                "pair=jdk-25-aot round=1 BENCH cold_start runs=10 p50_ms=200",
+                "pair=jdk-25-aot round=1 BENCH bare_cold_start runs=10 p50_ms=40",
+                "pair=jdk-25-aot round=2 BENCH cold_start runs=10 p50_ms=300",
+                "pair=jdk-25-aot round=2 BENCH bare_cold_start runs=10 p50_ms=100",
+                "pair=jdk-25-aot round=3 BENCH cold_start runs=10 p50_ms=260",
+                "pair=jdk-25-aot round=3 BENCH bare_cold_start runs=10 p50_ms=50",
+                "pair=jdk-25-aot round=1 BENCH idle_plugin rss_mb=60",
+                "pair=jdk-25-aot round=1 BENCH bare_idle rss_mb=40",
+                "pair=jdk-17 round=1 BENCH cold_start runs=10 p50_ms=150")
+                .markdown(List.of("machine: test", "jdk 25-aot: JDK 25, AOT cache", "jdk 17: JDK 17, AppCDS"));
+
+        // Per round 5.00x, 3.00x and 5.20x: the ratio is their median, 5.00x, not 260 / 50 of the figures' medians.
+        assertThat(row(markdown, "| JDK 25, AOT cache |"))
+                .isEqualTo("| JDK 25, AOT cache | 260.0 | 50.0 | 5.00x | 60.0 | 40.0 | 1.50x | 1 |");
+        assertThat(row(markdown, "| JDK 17, AppCDS |")).isEqualTo("| JDK 17, AppCDS | 150.0 | – | – | – | – | – | 0 |");
+    }
 }
