@@ -134,6 +134,8 @@ public final class Transport {
                                          ClientInterceptor... interceptors) {
         requirePositive(maxMessageSize);
         builder.executor(CALL_EXECUTOR).offloadExecutor(CALL_EXECUTOR);
+        // go-plugin configures no retries; grpc-java's retry machinery would still wrap every call.
+        builder.disableRetry();
         if (tls != null) {
             builder.sslContext(tls.clientContext());
         } else {
