@@ -237,28 +237,27 @@ if [[ "$JDK" == 1 && -n "$OTHER_JDK" ]]; then
   KV_JAR="$ROOT/interop/target/outpost-interop-plugin.jar"
   # aot_cache NAME OPTS: records the plugin's and the bare JVM's AOT configuration, then creates the caches.
   aot_cache() {
-    local name=$1 opts=$2 conf
+    local name=$1 opts=$2 conf jar run
     for which in kv bare; do
       conf="$AOT/$name-$which.aotconf"
       if [[ $which == kv ]]; then
-        OUTPOST_PLUGIN_JAVA="$OTHER_JAVA" OUTPOST_PLUGIN_CDS=0 OUTPOST_PLUGIN_JAVA_OPTS="$opts -XX:AOTMode=record -XX:AOTConfiguration=$conf" \
-          "${JAVA_HOST[@]}" --bench 2000 -- "$JAVA_PLUGIN" >>"$LOG" 2>&1 || true
-        jar=$KV_JAR
+        run=("${JAVA_HOST[@]}" --bench 2000 -- "$JAVA_PLUGIN") jar=$KV_JAR
       else
-        OUTPOST_PLUGIN_JAVA="$OTHER_JAVA" OUTPOST_PLUGIN_CDS=0 OUTPOST_PLUGIN_JAVA_OPTS="$opts -XX:AOTMode=record -XX:AOTConfiguration=$conf" \
-          "$BARE_JVM" >>"$LOG" 2>&1 || true
-        jar=$BARE_JAR
+        run=("$BARE_JVM") jar=$BARE_JAR
       fi
+      OUTPOST_PLUGIN_JAVA="$OTHER_JAVA" OUTPOST_PLUGIN_CDS=0 \
+        OUTPOST_PLUGIN_JAVA_OPTS="$opts -XX:AOTMode=record -XX:AOTConfiguration=$conf" "${run[@]}" >>"$LOG" 2>&1 || true
       # shellcheck disable=SC2086 # the options are words
       "$OTHER_JAVA" $opts -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$AOT/$name-$which.aot" \
         -cp "$jar" >>"$LOG" 2>&1 || say "WARNING: no AOT cache for $name ($which); see $LOG"
     done
   }
   declare -A JDK_JAVA JDK_OPTS JDK_CDS
-  JDK_IDS=("17-appcds" "$other-appcds")
-  JDK_JAVA[17-appcds]=java; JDK_OPTS[17-appcds]=$DEFAULT_OPTS; JDK_CDS[17-appcds]=1
+  base=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  JDK_IDS=("$base-appcds" "$other-appcds")
+  JDK_JAVA[$base-appcds]=java; JDK_OPTS[$base-appcds]=$DEFAULT_OPTS; JDK_CDS[$base-appcds]=1
   JDK_JAVA[$other-appcds]=$OTHER_JAVA; JDK_OPTS[$other-appcds]=$DEFAULT_OPTS; JDK_CDS[$other-appcds]=1
-  echo "jdk 17-appcds: JDK 17 (the harness's java), AppCDS archive" >>"$META"
+  echo "jdk $base-appcds: JDK $base (the harness's java, as in sections 1-9), AppCDS archive" >>"$META"
   echo "jdk $other-appcds: JDK $other, AppCDS archive" >>"$META"
   if [[ "$other" -ge 25 ]]; then
     aot_cache aot "$DEFAULT_OPTS"
