@@ -305,6 +305,8 @@ if [[ "$CHANGES" == 1 ]]; then
     "dd67c37|inline string concatenation (javac); bench hosts warm up with 20000 calls instead of 2000"
     "7f88977|Outpost's own call executor instead of grpc-java's default one (no locale data at start)"
     "38783ac|interface mode: Jackson's readers and writers made on another thread from registration on"
+    "71f8d00|plugin servers hand a call to the call executor once, when its request is complete"
+    "a8648e3|host: channels without gRPC's retry machinery (disableRetry)"
   )
   declare -A CHANGE_JAR CHANGE_PLUGIN CHANGE_IFACE
   CHANGE_IDS=()
