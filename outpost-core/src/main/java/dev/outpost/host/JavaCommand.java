@@ -54,10 +54,10 @@ public final class JavaCommand {
      * threads tiered compilation allows (one C1, one C2), a heap that starts at 8 MB and grows as needed (the
      * JVM's own default commits 1/64 of the machine's memory up front), and gRPC's Netty buffers allocated
      * per read instead of pooled in 2 MB chunks per thread. The benchmark's idle plugin: 60 MB with these and
-     * class data sharing, 87 MB with the JVM's defaults and none. C2 is what brings a Java plugin's answers
+     * class data sharing, 90 MB with the JVM's defaults and none. C2 is what brings a Java plugin's answers
      * near a Go plugin's: a Go host's {@code Get} took 1.16x go-plugin's own time with it and 1.70x with C1
-     * alone ({@code -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}), which saves about 3 MB and some of the
-     * cold start (benchmarks/README.md); a plugin that is rarely called and must stay smallest can choose that.
+     * alone ({@code -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}), which saves about 3 MB and a fifth of
+     * the time to start many plugins at once (benchmarks/README.md): plugins that are rarely called can choose it.
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-XX:CICompilerCount=2", "-Xss512k", "-Xms8m",
