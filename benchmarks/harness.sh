@@ -222,16 +222,20 @@ fi
 # /usr/lib/jvm), with the class data each JDK offers: a dynamic AppCDS archive, and from JDK 25 its AOT
 # cache (recorded by one run, created by a second java, as JEP 483 describes) alone and with compact
 # object headers. Each variant's bare JVM runs with the same JDK, options and kind of class data.
+# jdk_feature HOME: the JDK's feature release (25 for 25.0.3), from its release file; empty if none.
+jdk_feature() {
+  sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null || true
+}
 if [[ "$JDK" == 1 && -z "$OTHER_JDK" ]]; then
   OTHER_JDK=$(for home in /usr/lib/jvm/*/; do
-    feature=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)
+    feature=$(jdk_feature "$home")
     [[ -n "$feature" && "$feature" -ge 25 ]] && echo "$feature ${home%/}"
   done | sort -n | tail -1 | cut -d' ' -f2)
   [[ -n "$OTHER_JDK" ]] || say "no JDK 25 or later in /usr/lib/jvm (OTHER_JDK sets one); no section 10"
 fi
 if [[ "$JDK" == 1 && -n "$OTHER_JDK" ]]; then
   OTHER_JAVA="$OTHER_JDK/bin/java"
-  other=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$OTHER_JDK/release")
+  other=$(jdk_feature "$OTHER_JDK")
   AOT="$ROOT/benchmarks/target/aot"
   rm -rf "$AOT" && mkdir -p -m 700 "$AOT"
   KV_JAR="$ROOT/interop/target/outpost-interop-plugin.jar"

@@ -445,7 +445,6 @@ public final class PluginClient implements AutoCloseable {
         return isRemote() ? "remote, " + handshake.address() : "pid " + pid();
     }
 
-
     /** The innermost TLS error behind a failed call, which says why the peer was not trusted. */
     private static String tlsFailure(Throwable error) {
         Throwable tls = innermost(error, cause -> cause instanceof javax.net.ssl.SSLException

@@ -23,8 +23,7 @@ final class JdkSection {
     }
 
     static void append(ResultsReport report, StringBuilder b, List<String> meta) {
-        List<String[]> variants = meta.stream().filter(line -> line.startsWith(META))
-                .map(line -> line.substring(META.length()).split(": ", 2)).toList();
+        List<String[]> variants = ResultsReport.entries(meta, META);
         if (variants.isEmpty()) {
             return;
         }

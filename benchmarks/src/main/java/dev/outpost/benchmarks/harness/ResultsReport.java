@@ -299,14 +299,19 @@ public final class ResultsReport {
         return b.toString();
     }
 
+    /** The meta lines {@code PREFIX ID: text} as {@code [ID, text]} ({@code [ID]} without a text), in order. */
+    static List<String[]> entries(List<String> meta, String prefix) {
+        return meta.stream().filter(line -> line.startsWith(prefix))
+                .map(line -> line.substring(prefix.length()).split(": ", 2)).toList();
+    }
+
     /**
      * Section 8: the build of each listed commit measured in this run. The plugin side (cold start, idle RSS,
      * a current Java host's Get) is that commit's plugin under today's launcher; the host side is that
      * commit's Java host calling the Go plugin.
      */
     private void changes(StringBuilder b, List<String> meta) {
-        List<String[]> changes = meta.stream().filter(line -> line.startsWith(CHANGE))
-                .map(line -> line.substring(CHANGE.length()).split(": ", 2)).toList();
+        List<String[]> changes = entries(meta, CHANGE);
         if (changes.isEmpty()) {
             return;
         }
