@@ -1,9 +1,11 @@
 package dev.outpost.host;
 
+import dev.outpost.LogLevel;
 import dev.outpost.internal.wire.LogLine;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,10 +61,15 @@ final class PluginOutput {
         if (stderrCopy != null) {
             stderrCopy.accept(line);
         }
-        if (!truncated) {
+        Optional<LogLevel> recordLevel = truncated ? Optional.empty() : LogLine.levelOf(line);
+        if (recordLevel.isPresent()) {
+            Level level = slf4j(recordLevel.get());
+            if (!logger.isEnabledForLevel(level)) {
+                return; // a record this logger drops: checked (it is one), never built
+            }
             var record = LogLine.parse(line);
             if (record.isPresent()) {
-                log(record.get());
+                log(level, record.get());
                 return;
             }
         }
@@ -85,14 +92,18 @@ final class PluginOutput {
         return cause.lines();
     }
 
-    private void log(LogLine record) {
-        LoggingEventBuilder event = logger.atLevel(switch (record.level()) {
+    private static Level slf4j(LogLevel level) {
+        return switch (level) {
             case TRACE -> Level.TRACE;
             case DEBUG -> Level.DEBUG;
             case INFO -> Level.INFO;
             case WARN -> Level.WARN;
             case ERROR -> Level.ERROR;
-        }).setMessage(record.message());
+        };
+    }
+
+    private void log(Level level, LogLine record) {
+        LoggingEventBuilder event = logger.atLevel(level).setMessage(record.message());
         if (!record.module().isEmpty()) {
             event = event.addKeyValue("module", record.module());
         }

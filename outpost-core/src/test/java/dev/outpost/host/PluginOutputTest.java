@@ -59,6 +59,30 @@ class PluginOutputTest {
     }
 
     @Test
+    void recordsBelowTheLoggersLevelAreDroppedButKeptInTheTailAndTheCopy() {
+        String name = "outpost.plugin.test-output-info";
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name);
+        logger.setLevel(Level.INFO);
+        List<String> copy = new ArrayList<>();
+        try (CapturedLogs infoLogs = new CapturedLogs(name)) {
+            PluginOutput atInfo = new PluginOutput(logger, stdout::add, copy::add);
+            atInfo.stderr("{\"@level\":\"debug\",\"@message\":\"kv get\",\"key\":\"k\"}", false);
+            atInfo.stderr("{\"@level\":\"info\",\"@message\":\"stored\",\"key\":\"k\"}", false);
+            // not a record (it does not close), so a plain line at INFO, whatever it says its level is
+            atInfo.stderr("{\"@level\":\"debug\",\"@message\":\"cut\",}", false);
+            assertThat(infoLogs.events()).extracting(ILoggingEvent::getLevel, ILoggingEvent::getFormattedMessage)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(Level.INFO, "stored"),
+                            org.assertj.core.groups.Tuple.tuple(Level.INFO, "{\"@level\":\"debug\",\"@message\":\"cut\",}"));
+            assertThat(CapturedLogs.keyValues(infoLogs.events().get(0))).containsEntry("key", "k");
+            assertThat(atInfo.tail()).hasSize(3).first().asString().contains("kv get");
+            assertThat(copy).hasSize(3);
+        } finally {
+            logger.setLevel(null);
+        }
+    }
+
+    @Test
     void truncatedPiecesAreLoggedAsTextAndFlagged() {
         output.stderr("{\"@level\":\"error\",\"@message\":", true);
         ILoggingEvent event = logs.events().get(0);

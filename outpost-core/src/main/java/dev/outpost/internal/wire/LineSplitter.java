@@ -23,7 +23,14 @@ public final class LineSplitter {
 
     private final int maxLine;
     private final LineConsumer consumer;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final Pending pending = new Pending();
+
+    /** The bytes of a line not yet complete, decoded in place: a line is copied once, into its string. */
+    private static final class Pending extends ByteArrayOutputStream {
+        String text(boolean truncated) {
+            return decode(buf, 0, count, truncated);
+        }
+    }
 
     public LineSplitter(int maxLine, LineConsumer consumer) {
         if (maxLine < 1) {
@@ -44,8 +51,12 @@ public final class LineSplitter {
         int end = offset + length;
         for (int i = offset; i < end; i++) {
             if (bytes[i] == '\n') {
-                append(bytes, start, i - start);
-                emit(false);
+                if (pending.size() == 0 && i - start <= maxLine) {
+                    consumer.line(decode(bytes, start, i - start, false), false); // the whole line is here
+                } else {
+                    append(bytes, start, i - start);
+                    emit(false);
+                }
                 start = i + 1;
             }
         }
@@ -74,12 +85,17 @@ public final class LineSplitter {
     }
 
     private void emit(boolean truncated) {
-        byte[] raw = pending.toByteArray();
+        String text = pending.text(truncated);
         pending.reset();
-        int length = raw.length;
-        if (!truncated && length > 0 && raw[length - 1] == '\r') {
-            length--;
+        consumer.line(text, truncated);
+    }
+
+    /** A line's text; a whole line loses the {@code \r} of a CRLF terminator. */
+    private static String decode(byte[] bytes, int offset, int length, boolean truncated) {
+        int size = length;
+        if (!truncated && size > 0 && bytes[offset + size - 1] == '\r') {
+            size--;
         }
-        consumer.line(new String(raw, 0, length, StandardCharsets.UTF_8), truncated);
+        return new String(bytes, offset, size, StandardCharsets.UTF_8);
     }
 }

@@ -12,6 +12,8 @@ import java.util.Objects;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
@@ -98,6 +100,50 @@ public record LogLine(LogLevel level, String message, String timestamp, String m
             json.writeEndObject();
         }
         return text.toString();
+    }
+
+    /**
+     * The level of a line that {@link #parse} would read as a record, or empty when it would not. Only
+     * tokenizes the line (nothing is built): a host that drops a plugin's debug lines learns that here,
+     * for a fraction of a parse, and parses only the lines it logs.
+     */
+    public static Optional<LogLevel> levelOf(String line) {
+        String text = line.strip();
+        if (!text.startsWith("{") || !text.endsWith("}")) {
+            return Optional.empty();
+        }
+        // Of duplicate keys the last counts, as in the tree parse() reads.
+        String level = null;
+        boolean levelString = false;
+        boolean messageString = true;
+        boolean timestampString = true;
+        try (JsonParser json = Reader.JSON.createParser(text)) {
+            json.nextToken();
+            JsonToken token;
+            while ((token = json.nextToken()) == JsonToken.PROPERTY_NAME) {
+                String name = json.currentName();
+                boolean string = json.nextToken() == JsonToken.VALUE_STRING;
+                switch (name) {
+                    case "@level" -> {
+                        levelString = string;
+                        level = string ? json.getString() : null;
+                    }
+                    case "@message" -> messageString = string;
+                    case "@timestamp" -> timestampString = string;
+                    default -> { }
+                }
+                json.skipChildren(); // a no-op on a scalar
+            }
+            if (token != JsonToken.END_OBJECT || json.nextToken() != null) {
+                return Optional.empty();
+            }
+        } catch (JacksonException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (!levelString || !messageString || !timestampString) {
+            return Optional.empty();
+        }
+        return LogLevel.fromWireName(level);
     }
 
     /**

@@ -72,8 +72,25 @@ class LogLineTest {
     }
 
     @Test
+    void theLevelAloneIsReadWithoutBuildingTheRecord() {
+        String line = "{\"@level\":\"debug\",\"@message\":\"kv get\",\"@module\":\"go-kv-plugin.kv\","
+                + "\"@timestamp\":\"2026-01-02T03:04:05.123456Z\",\"found\":true,\"nested\":{\"@level\":1}}";
+        assertThat(LogLine.levelOf(line)).contains(LogLevel.DEBUG);
+        assertThat(LogLine.levelOf("{\"@level\":\"info\",\"@message\":{\"a\":1}}")).isEmpty();
+        assertThat(LogLine.levelOf("{\"@level\":\"info\"} {}")).isEmpty();
+        assertThat(LogLine.levelOf("{\"@level\":\"info\",\"x\":[1,}")).isEmpty();
+        assertThat(LogLine.levelOf("{\"@message\":\"no level\"}")).isEmpty();
+        // of duplicate keys the last counts, in both
+        String twice = "{\"@level\":3,\"@level\":\"warn\"}";
+        assertThat(LogLine.levelOf(twice)).contains(LogLevel.WARN).isEqualTo(LogLine.parse(twice).map(LogLine::level));
+        String twiceBad = "{\"@level\":\"warn\",\"@level\":3}";
+        assertThat(LogLine.levelOf(twiceBad)).isEmpty().isEqualTo(LogLine.parse(twiceBad).map(LogLine::level));
+    }
+
+    @Test
     void aDeeplyNestedLineIsRejectedNotParsed() {
         String bomb = "{\"@level\":\"info\",\"@message\":\"m\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
         assertThat(LogLine.parse(bomb)).isEmpty();
+        assertThat(LogLine.levelOf(bomb)).isEmpty();
     }
 }

@@ -112,11 +112,45 @@ class WireProperties {
         assertThatCode(() -> LogLine.parse(line)).doesNotThrowAnyException();
     }
 
+    @Property(tries = 3000)
+    void theLevelAloneAgreesWithTheParse(@ForAll("jsonish") String line) {
+        assertThat(LogLine.levelOf(line)).isEqualTo(LogLine.parse(line).map(LogLine::level));
+    }
+
+    /** Written lines with one edit: a token put in or a stretch cut out somewhere. */
+    @Provide
+    Arbitrary<String> editedLines() {
+        Arbitrary<String> lines = Combinators.combine(Arbitraries.of(LogLevel.class), Arbitraries.strings().ofMaxLength(10),
+                Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(4),
+                        Arbitraries.strings().ofMaxLength(4)).ofMaxSize(3))
+                .as((level, message, fields) -> LogLine.of(level, "mod", message, fields).toJson());
+        Arbitrary<String> tokens = Arbitraries.of("{", "}", "[", "]", ":", ",", "\"", "1", "null", "\"@level\":\"warn\",",
+                "\"@message\":[],", "\"@timestamp\":1,", "\"x\":{\"@level\":2},", "");
+        return Combinators.combine(lines, Arbitraries.doubles().between(0, 1), Arbitraries.integers().between(0, 5), tokens)
+                .as((line, where, cut, token) -> {
+                    int at = (int) (where * line.length());
+                    return line.substring(0, at) + token + line.substring(Math.min(line.length(), at + cut));
+                });
+    }
+
+    @Property(tries = 3000)
+    void theLevelAloneAgreesWithTheParseOfAnEditedLine(@ForAll("editedLines") String line) {
+        assertThat(LogLine.levelOf(line)).isEqualTo(LogLine.parse(line).map(LogLine::level));
+    }
+
+    @Property(tries = 500)
+    void theLevelOfAWrittenLineIsItsLevel(@ForAll LogLevel level, @ForAll String message,
+                                          @ForAll @Size(max = 5) Map<String, String> fields) {
+        String line = LogLine.of(level, "mod", message, fields).toJson();
+        assertThat(LogLine.levelOf(line)).contains(level).isEqualTo(LogLine.parse(line).map(LogLine::level));
+    }
+
     @Property(tries = 20)
     void deeplyNestedJsonIsRejectedQuickly(@ForAll @IntRange(min = 100, max = 200_000) int depth) {
         String line = "{\"@level\":\"info\",\"@message\":\"m\",\"x\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
         long started = System.nanoTime();
         assertThatCode(() -> LogLine.parse(line)).doesNotThrowAnyException();
+        assertThatCode(() -> LogLine.levelOf(line)).doesNotThrowAnyException();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
     }
 
