@@ -117,7 +117,7 @@ busy=$(ps -eo pid,args | grep -e '[o]utpost-benchmarks.jar' -e '[p]lexus-classwo
   echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r)"
   echo "java: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
   echo "go: $(go version); go-plugin v1.0.1 (Debian), grpc-go $(sed -n 's/^const Version = "\(.*\)"/\1/p' /usr/share/gocode/src/google.golang.org/grpc/version.go 2>/dev/null)"
-  echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 20000 warm-up calls) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS SCALE_PAR=$SCALE_PAR CHANGE_ROUNDS=$CHANGE_ROUNDS"
+  echo "settings: ROUNDS=$ROUNDS CALLS=$CALLS (per caller count, after 20000 warm-up calls at that count) COLD=$COLD CRASH=$CRASH PLUGINS=$PLUGINS SCALE_PAR=$SCALE_PAR CHANGE_ROUNDS=$CHANGE_ROUNDS"
   echo "Java plugins: launched by interop/java-plugin with JavaCommand's default JVM options \`$DEFAULT_OPTS\` and class data sharing (each plugin's archive recorded by two warm-up runs before the rounds, as its first start would); Java hosts: \`${HOST_OPTS[*]}\` (interop/java-kv-host's defaults, or JAVA_OPTS)"
   echo "bare JVM: \`BareJvm\` alone in a jar, launched by interop/java-plugin (the Java plugins' JVM options, an archive of its own recorded by two warm-up runs), timed and measured by BareJvmProbe (a Java process with the Java hosts' options)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

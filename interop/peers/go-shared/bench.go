@@ -24,7 +24,8 @@ import (
 // rpcTimeout is the per-call deadline a Java host applies by default; the hosts use it everywhere.
 const rpcTimeout = 30 * time.Second
 
-// benchWarmUp is the number of untimed Get calls before the timed ones.
+// benchWarmUp is the number of untimed Get calls before the timed ones, and before the timed run of
+// each number of concurrent callers (as KvHost.Bench does: a JVM compiles the concurrent paths then).
 const benchWarmUp = 20000
 
 type benchOptions struct {
@@ -243,6 +244,11 @@ func runBench(b benchOptions, newClient func() *plugin.Client) int {
 				}
 			}
 			for _, callers := range append([]int{1}, b.parallel...) {
+				if callers > 1 {
+					if _, err := latency(kv, callers, benchWarmUp); err != nil {
+						return err
+					}
+				}
 				line, err := latency(kv, callers, n)
 				if err != nil {
 					return err

@@ -257,7 +257,8 @@ public final class KvHost {
      * <ul>
      *   <li>{@code --bench N}: after 20000 warm-up calls (a JVM host compiles the call path with C2 over
      *   about the first ten thousand), N {@code Get} round trips from one caller, then
-     *   N (in all) from each P concurrent callers: {@code BENCH get callers=C calls=N p50_us p99_us mean_us
+     *   N (in all) from each P concurrent callers, each P after 20000 untimed calls from P callers (the
+     *   paths of concurrent calls get compiled too): {@code BENCH get callers=C calls=N p50_us p99_us mean_us
      *   calls_per_s}; each call is timed alone, calls/s is calls over the wall time of the run;</li>
      *   <li>{@code --cold N}: N fresh launches, each timed from just before the process is started to the
      *   return of the first successful {@code Get}: {@code BENCH cold_start runs p50_ms mean_ms min_ms max_ms};</li>
@@ -266,7 +267,7 @@ public final class KvHost {
      * </ul>
      */
     public static final class Bench {
-        /** Warm-up calls before any timed {@code Get}. */
+        /** Warm-up calls before any timed {@code Get}, and before the timed run of each number of callers. */
         public static final int WARM_UP = 20000;
 
         private Bench() {
@@ -345,6 +346,9 @@ public final class KvHost {
                             }
                             out.println(latency(1, n, checked));
                             for (int p : parallel) {
+                                // Calls from several threads take code paths the single caller did not (contended
+                                // queues and locks): without this, C2 compiles them during the timed run.
+                                latency(p, WARM_UP, checked);
                                 out.println(latency(p, n, checked));
                             }
                             done.add(n + " Gets per run, callers 1" + (parallel.isEmpty() ? "" : "," + join(parallel)));
