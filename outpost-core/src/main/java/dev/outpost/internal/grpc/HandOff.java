@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * everything goes to the executor from the start. Either way every callback after the hand-off runs in
  * order, one at a time, on the executor, with the call's gRPC context; methods named inline
  * ({@code ServeConfig.Builder.nonBlocking}) never leave the event loop.
+ *
+ * <p>One exception: {@code onComplete}, the notice that the answer went out, runs on the event loop when
+ * every earlier callback of the call has returned (otherwise after them, on the executor). A stub's
+ * {@code onComplete} runs only the close handler a method may set
+ * ({@code ServerCallStreamObserver.setOnCloseHandler}), which must not block. Handing it to a thread woke
+ * one for every call, after the answer: a busy plugin's largest cost after the hand-off itself (measured
+ * in benchmarks/README.md).
  */
 final class HandOff implements ServerInterceptor {
 
@@ -69,7 +77,9 @@ final class HandOff implements ServerInterceptor {
         /** Written and read on the event loop only: gRPC delivers every callback there. */
         private boolean handedOff;
         /** Set on the executor when a callback threw and the call was closed: what follows is dropped. */
-        private boolean failed;
+        private volatile boolean failed;
+        /** Callbacks handed to the executor and not yet returned. */
+        private final AtomicInteger pending = new AtomicInteger();
 
         Handed(ServerCall<Q, ?> call, Executor serial, Context context) {
             this.call = call;
@@ -93,19 +103,28 @@ final class HandOff implements ServerInterceptor {
         }
 
         private void post(Runnable callback) {
+            pending.incrementAndGet();
             serial.execute(() -> {
-                if (failed) {
-                    return;
-                }
-                Context previous = context.attach();
                 try {
-                    callback.run();
-                } catch (RuntimeException | Error e) {
-                    fail(e);
+                    run(callback);
                 } finally {
-                    context.detach(previous);
+                    pending.decrementAndGet();
                 }
             });
+        }
+
+        private void run(Runnable callback) {
+            if (failed) {
+                return;
+            }
+            Context previous = context.attach();
+            try {
+                callback.run();
+            } catch (RuntimeException | Error e) {
+                fail(e);
+            } finally {
+                context.detach(previous);
+            }
         }
 
         /** What gRPC's own executor does with a handler that throws: the call ends, UNKNOWN, with the cause. */
@@ -140,7 +159,11 @@ final class HandOff implements ServerInterceptor {
 
         @Override
         public void onComplete() {
-            handOff(() -> delegate.onComplete());
+            if (pending.get() == 0) {
+                run(() -> delegate.onComplete()); // nothing of the call runs or waits: see the class comment
+            } else {
+                handOff(() -> delegate.onComplete());
+            }
         }
 
         @Override

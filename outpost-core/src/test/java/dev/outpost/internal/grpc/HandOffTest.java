@@ -16,6 +16,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
@@ -41,9 +42,14 @@ class HandOffTest {
     private static final MethodDescriptor<String, String> BLOCK = method("Block", MethodType.UNARY);
     private static final MethodDescriptor<String, String> THROW = method("Throw", MethodType.UNARY);
     private static final MethodDescriptor<String, String> CHAT = method("Chat", MethodType.BIDI_STREAMING);
+    private static final MethodDescriptor<String, String> NOTED = method("Noted", MethodType.UNARY);
+    private static final MethodDescriptor<String, String> LINGER = method("Linger", MethodType.UNARY);
 
     private final CountDownLatch entered = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
+    /** What the completion handlers saw: where they ran, and whether their handler had returned. */
+    private final LinkedBlockingQueue<String> completions = new LinkedBlockingQueue<>();
+    private volatile boolean returned;
     private Server server;
     private ManagedChannel channel;
 
@@ -103,7 +109,23 @@ class HandOffTest {
                 }
             };
         };
+        // Both set a completion handler; one returns at once, one goes on after its answer is out.
+        ServerCalls.UnaryMethod<String, String> noted = (request, response) -> {
+            ((ServerCallStreamObserver<String>) response).setOnCloseHandler(() -> completions.add(where()));
+            response.onNext("noted");
+            response.onCompleted();
+        };
+        ServerCalls.UnaryMethod<String, String> linger = (request, response) -> {
+            ((ServerCallStreamObserver<String>) response).setOnCloseHandler(
+                    () -> completions.add(where() + (returned ? " after the handler" : " during the handler")));
+            response.onNext("lingered");
+            response.onCompleted();
+            await(release);
+            returned = true;
+        };
         ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
+                .addMethod(NOTED, ServerCalls.asyncUnaryCall(noted))
+                .addMethod(LINGER, ServerCalls.asyncUnaryCall(linger))
                 .addMethod(ECHO, ServerCalls.asyncUnaryCall(echo))
                 .addMethod(BLOCK, ServerCalls.asyncUnaryCall(block))
                 .addMethod(THROW, ServerCalls.asyncUnaryCall(fail))
@@ -174,6 +196,19 @@ class HandOffTest {
         await(done);
         assertThat(answers).containsExactly("message 1 on outpost-call with deadline",
                 "message 2 on outpost-call with deadline", "message 3 on outpost-call with deadline");
+    }
+
+    @Test
+    void aCompletionNoticeRunsOnTheEventLoopOnceTheHandlerHasReturned() throws InterruptedException {
+        assertThat(call(NOTED)).isEqualTo("noted");
+        assertThat(completions.poll(10, TimeUnit.SECONDS)).isEqualTo("outpost-io with deadline");
+    }
+
+    @Test
+    void aCompletionNoticeWaitsForAHandlerStillRunningAndThenRunsOnTheExecutor() throws InterruptedException {
+        assertThat(call(LINGER)).isEqualTo("lingered"); // the answer is out; the handler waits for release
+        release.countDown();
+        assertThat(completions.poll(10, TimeUnit.SECONDS)).isEqualTo("outpost-call with deadline after the handler");
     }
 
     @Test
