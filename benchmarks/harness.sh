@@ -19,8 +19,8 @@
 # section 9: go-plugin v1.8.0's peers and the Java ones, each with and without broker multiplexing) JDK=1 (0
 # skips section 10: the Java plugin under another JDK, OTHER_JDK, by default the newest JDK 25+ installed)
 # RESULTS=benchmarks/results (where the results go: a short trial run should write elsewhere)
-# JMH_JSON=benchmarks/results/call-benchmark.json (a JMH JSON result of CallBenchmark, quoted by the goals
-# when the file exists). Builds only
+# JMH_JSON=benchmarks/results/call-rounds (benchmarks/jmh-rounds.sh's rounds of CallBenchmark, or one JMH JSON
+# result; the goals quote it when it exists: the harness does not run JMH). Builds only
 # what is missing: the jars (./mvnw -q -DskipTests package), the Go peers (interop/peers/build.sh into
 # benchmarks/target/peers) and each listed commit's jars (into benchmarks/target/changes).
 set -euo pipefail
@@ -41,7 +41,7 @@ OTHER_JDK=${OTHER_JDK:-}
 CHANGES=${CHANGES:-1}
 CHANGE_ROUNDS=${CHANGE_ROUNDS:-2}
 RESULTS=${RESULTS:-$ROOT/benchmarks/results}
-JMH_JSON=${JMH_JSON:-$ROOT/benchmarks/results/call-benchmark.json}
+JMH_JSON=${JMH_JSON:-$ROOT/benchmarks/results/call-rounds}
 PEERS="$ROOT/benchmarks/target/peers"
 LOG="$ROOT/benchmarks/target/harness.log"
 RAW="$RESULTS/raw.txt"
@@ -376,7 +376,7 @@ fi
   echo "command: \`benchmarks/harness.sh\`"
 } >>"$META"
 JMH_ARG=()
-if [[ -f "$JMH_JSON" ]]; then JMH_ARG=("$JMH_JSON"); fi
+if [[ -e "$JMH_JSON" ]]; then JMH_ARG=("$JMH_JSON"); fi
 java -cp "$BENCH_JAR" dev.outpost.benchmarks.harness.ResultsReport "$RAW" "$META" "$RESULTS" "${JMH_ARG[@]}" >&2
 
 left=$(ps -eo pid,args | grep -e '[g]o-kv-plugin' -e '[g]o18-kv-plugin' -e '[K]vPlugin' -e '[K]eyValuePlugin' \

@@ -78,7 +78,8 @@ final class GoalsSection {
                 + "alternate round by round), then its median over the rounds. A goal asks for the median of at least "
                 + MIN_ROUNDS + " rounds; the Go host → Go plugin baseline is go-plugin v1.0.1's. The Java plugin's cold "
                 + "start is a Java host's, launch to first `Get` (section 3); the bare JVM is the one of sections 3 and "
-                + "5. The JMH ratio is not measured by this harness: it is the result file's, when there is one.\n\n");
+                + "5. The JMH ratio is not measured by this harness: it is the median of the rounds of `benchmarks/jmh-rounds.sh` "
+                + "(or of a JMH result file, one round), when there are any.\n\n");
         b.append("| figure | measured | goal | rounds | verdict |\n| --- | --- | --- | ---: | --- |\n");
         perCallerCount(report, b, "Java host → Go plugin, calls/s at 1 / 4 / 16 callers, vs Go host → Go plugin",
                 "java-go", 1.0);

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 /**
  * Turns the harness's raw lines ({@code pair=ID round=R BENCH WHAT key=value...}) into
  * {@code results.md}, {@code results.csv} and {@code latency.png}:
- * {@code ResultsReport RAW_FILE META_FILE OUT_DIR [JMH_RESULT.json]}. Per pair and measurement, the tables show
+ * {@code ResultsReport RAW_FILE META_FILE OUT_DIR [JMH_ROUNDS_DIR|JMH_RESULT.json]}. Per pair and measurement, the tables show
  * the median over the rounds of each round's figure; the CSV keeps every round. The goals (see
  * {@link GoalsSection}) quote the JMH result when one is given.
  */
@@ -52,7 +52,7 @@ public final class ResultsReport {
 
     private final List<Row> rows = new ArrayList<>();
 
-    /** The JMH result the goals quote (interface vs protobuf mode), or null when there is none. */
+    /** The JMH rounds or result the goals quote (interface vs protobuf mode, see {@link JmhRatio}), or null. */
     private final Path jmhResult;
 
     ResultsReport() {
@@ -73,7 +73,7 @@ public final class ResultsReport {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 3 && args.length != 4) {
-            System.err.println("usage: ResultsReport RAW_FILE META_FILE OUT_DIR [JMH_RESULT.json]");
+            System.err.println("usage: ResultsReport RAW_FILE META_FILE OUT_DIR [JMH_ROUNDS_DIR|JMH_RESULT.json]");
             System.exit(2);
         }
         ResultsReport report = new ResultsReport(args.length == 4 ? Path.of(args[3]) : null);

@@ -128,25 +128,50 @@ class GoalsSectionTest {
         assertThat(markdown.indexOf("## Goals")).isPositive().isLessThan(markdown.indexOf("## Targets"));
     }
 
+    /** A JMH JSON result of {@code CallBenchmark}'s methods in avgt mode: {@code [method, score]...}. */
+    private static String jmh(Object... methodAndScore) {
+        List<String> results = new ArrayList<>();
+        for (int i = 0; i < methodAndScore.length; i += 2) {
+            results.add("{\"benchmark\": \"dev.outpost.benchmarks.CallBenchmark." + methodAndScore[i]
+                    + "\", \"mode\": \"avgt\", \"primaryMetric\": {\"score\": " + methodAndScore[i + 1]
+                    + ", \"scoreError\": 5.0, \"scoreUnit\": \"us/op\"}}");
+        }
+        return "[" + String.join(",\n", results) + "]";
+    }
+
     @Test
-    void theJmhGoalQuotesTheResultFileWhenThereIsOne() throws IOException {
+    void theJmhGoalQuotesOneResultFileAsOneRound() throws IOException {
         Path jmh = dir.resolve("call-benchmark.json");
-        Files.writeString(jmh, """
-                [
-                  {"benchmark": "dev.outpost.benchmarks.CallBenchmark.getInterface", "mode": "avgt",
-                   "primaryMetric": {"score": 242.0, "scoreError": 5.0, "scoreUnit": "us/op"}},
-                  {"benchmark": "dev.outpost.benchmarks.CallBenchmark.getProtobuf", "mode": "avgt",
-                   "primaryMetric": {"score": 200.0, "scoreError": 5.0, "scoreUnit": "us/op"}}
-                ]
-                """);
+        Files.writeString(jmh, jmh("getInterface", 242.0, "getProtobuf", 200.0));
         assertThat(row(markdown(jmh, List.of()), "| interface mode vs the same call as a protobuf service"))
-                .contains("| 1.21x (avgt, 242.0 vs 200.0 us/op; `call-benchmark.json` of ", ", not this run) | ≤ 1.1x | JMH "
-                        + "| **missed** |");
+                .contains("| 1.21x (avgt, 242.0 vs 200.0 us/op; `call-benchmark.json` of ", ", not this run) | ≤ 1.1x | 1 "
+                        + "| **missed** (1 round, fewer than 3) |");
         assertThat(row(markdown(null, List.of()), "| interface mode vs the same call"))
                 .endsWith("| – | ≤ 1.1x | – | not measured in this run |");
         Files.writeString(jmh, "{ not json");
         assertThat(row(markdown(jmh, List.of()), "| interface mode vs the same call"))
-                .contains("– (`call-benchmark.json` is not a readable JMH JSON result: ")
+                .contains("– (`call-benchmark.json` is not readable as JMH JSON results: ")
+                .endsWith("| not measured in this run |");
+    }
+
+    @Test
+    void theJmhGoalIsTheMedianOfTheRoundsRatios() throws IOException {
+        Path rounds = Files.createDirectory(dir.resolve("call-rounds"));
+        // Round 2 ran on a busier machine: both of its figures doubled, its ratio did not move.
+        Files.writeString(rounds.resolve("round-1-interface.json"), jmh("getInterface", 105.0));
+        Files.writeString(rounds.resolve("round-1-protobuf.json"), jmh("getProtobuf", 100.0));
+        Files.writeString(rounds.resolve("round-2-protobuf.json"), jmh("getProtobuf", 200.0));
+        Files.writeString(rounds.resolve("round-2-interface.json"), jmh("getInterface", 230.0));
+        Files.writeString(rounds.resolve("round-3-interface.json"), jmh("getInterface", 100.0, "getProtobuf", 100.0));
+        Files.writeString(rounds.resolve("machine.txt"), "date: 2026-12-02 12:35:10 UTC\n");
+        // Per round 1.05, 1.15, 1.00: the median is 1.05 (met); the mean of the scores would give 1.10.
+        assertThat(row(markdown(rounds, List.of()), "| interface mode vs the same call"))
+                .endsWith("| 1.05x (avgt, 105.0 vs 100.0 us/op, medians; per round 1.05 / 1.15 / 1.00; `call-rounds` "
+                        + "of 2026-12-02, not this run) | ≤ 1.1x | 3 | met |");
+        // A round without one of the two is not a round of this figure.
+        Files.delete(rounds.resolve("round-2-interface.json"));
+        assertThat(row(markdown(rounds, List.of()), "| interface mode vs the same call"))
+                .contains("not every round has CallBenchmark.getInterface and getProtobuf")
                 .endsWith("| not measured in this run |");
     }
 }
