@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Archives live in {@link #defaultCacheDirectory()} unless told otherwise, one per plugin jar, JDK
- * and JVM options; a changed jar, JDK or option gets a new archive and the plugin's older ones are
- * removed. The directory must belong to this user and be writable by nobody else (it is created 0700):
+ * and JVM options; a changed jar, JDK (its module image or its own base archives) or option gets a new
+ * archive and the plugin's older ones are removed. The directory must belong to this user and be writable by nobody else (it is created 0700):
  * the JVM maps an archive's classes without verifying them again. A class path with a directory in it
  * cannot be archived (a JDK limit); such a command runs without an archive. JVM warnings go to the
  * plugin's stderr, never to stdout, where the host expects the handshake.
@@ -226,11 +227,18 @@ public final class JavaCommand {
                 return Optional.empty();
             }
             MessageDigest key = MessageDigest.getInstance("SHA-256");
-            // The JDK: its binary and its module image (replaced by every JDK update).
+            // The JDK: its binary, its module image (replaced by every JDK update) and its own base archives,
+            // which a plugin's archive extends. A base archive can be regenerated without a JDK update (a
+            // package's install script, "java -Xshare:dump"); the JVM then refuses the plugin's archive, and
+            // says so only in the CDS log that plugins run without, so every start would go without.
             Path realJava = java.toRealPath();
             Path home = realJava.getParent().getParent();
             update(key, realJava.toString());
             update(key, stamp(home.resolve("lib").resolve("modules")));
+            for (Path base : baseArchives(home)) {
+                update(key, base.toString());
+                update(key, stamp(base));
+            }
             jvmOptions.forEach(option -> update(key, option));
             for (Path entry : classPath) {
                 if (Files.isDirectory(entry)) {
@@ -250,6 +258,24 @@ public final class JavaCommand {
             LOG.debug("{}: no class data sharing: {}", this, e.toString());
             return Optional.empty();
         }
+    }
+
+    /** The JDK's default CDS archives ({@code lib/<vm>/classes*.jsa}), in a stable order; none when it has none. */
+    static List<Path> baseArchives(Path javaHome) throws IOException {
+        Path lib = javaHome.resolve("lib");
+        if (!Files.isDirectory(lib)) {
+            return List.of();
+        }
+        List<Path> archives = new ArrayList<>();
+        try (Stream<Path> vms = Files.list(lib)) {
+            for (Path vm : vms.filter(Files::isDirectory).sorted().toList()) {
+                try (Stream<Path> files = Files.list(vm)) {
+                    files.filter(file -> file.getFileName().toString().matches("classes.*\\.jsa"))
+                            .filter(Files::isRegularFile).sorted().forEach(archives::add);
+                }
+            }
+        }
+        return archives;
     }
 
     private static String stamp(Path file) throws IOException {

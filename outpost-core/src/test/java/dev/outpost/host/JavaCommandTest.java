@@ -160,6 +160,34 @@ class JavaCommandTest {
     }
 
     @Test
+    void aRegeneratedBaseArchiveOfTheJdkGetsANewArchive() throws Exception {
+        // A JDK of the test's own: bin/java runs this one, lib/ holds its module image and base archive as
+        // stand-ins whose time stamps the test can change.
+        Path jdk = dir.resolve("jdk");
+        Path java = Files.createDirectories(jdk.resolve("bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(Files.createDirectories(jdk.resolve("lib")).resolve("modules"), "module image");
+        Path base = Files.createDirectories(jdk.resolve("lib").resolve("server")).resolve("classes.jsa");
+        Files.writeString(base, "base archive");
+        assertThat(JavaCommand.baseArchives(jdk)).containsExactly(base);
+
+        runOnce(probe().java(java).classDataSharing(cache).build());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(archives()).hasSize(1));
+        Path first = archives().get(0);
+        assertThat(runOnce(probe().java(java).classDataSharing(cache).build())).contains("-XX:SharedArchiveFile=" + first);
+
+        // As "java -Xshare:dump" or a package's install script does: the JVM would now refuse the old archive.
+        Files.setLastModifiedTime(base, FileTime.fromMillis(Files.getLastModifiedTime(base).toMillis() + 5000));
+        assertThat(runOnce(probe().java(java).classDataSharing(cache).build()))
+                .as("the old archive extends another base archive").noneMatch(arg -> arg.startsWith("-XX:SharedArchiveFile"))
+                .anyMatch(arg -> arg.startsWith("-XX:ArchiveClassesAtExit="));
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(archives()).hasSize(1).doesNotContain(first));
+    }
+
+    @Test
     void otherJvmOptionsGetTheirOwnArchive() throws Exception {
         runOnce(probe().classDataSharing(cache).build());
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(archives()).hasSize(1));
