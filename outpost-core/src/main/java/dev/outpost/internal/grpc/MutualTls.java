@@ -2,11 +2,13 @@ package dev.outpost.internal.grpc;
 
 import dev.outpost.TlsFiles;
 import dev.outpost.internal.wire.AutoMtls;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNames;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
@@ -17,6 +19,9 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
@@ -33,6 +38,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * against the name the host dials.
  */
 public final class MutualTls {
+
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    private static final ApplicationProtocolConfig ALPN_H2 = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN, ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2);
 
     private final X509Certificate peer;
     private final SslContext client;
@@ -107,20 +117,46 @@ public final class MutualTls {
      * Both roles' contexts: present {@code key} with {@code chain}, require the peer's certificate and
      * accept what {@code trust} accepts. The JDK provider: ALPN h2 is built into Java 17, and it verifies
      * P-521 signatures, which BoringSSL's defaults do not offer.
+     *
+     * <p>One {@link SSLContext} of the JDK's, wrapped for each role, rather than Netty's context builder,
+     * whose server context's class initialiser builds a trial context from a built-in RSA key: through
+     * Bouncy Castle's provider when it is on the class path, as it is here (about 300 classes, and a
+     * primality test of the key), with a PKCS #12 key store and 10,000 rounds of PBKDF2 each way; and the
+     * builder stores our key the same way for each role. In a plugin's fresh JVM that was most of an
+     * AutoMTLS start.
      */
     private static MutualTls contexts(PrivateKey key, X509Certificate[] chain, TrustManager trust,
                                       X509Certificate peer, String serverName) throws SSLException {
-        SslContext client = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                .keyManager(key, chain)
-                .trustManager(trust)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .build();
-        SslContext server = GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain), SslProvider.JDK)
-                .trustManager(trust)
-                .clientAuth(ClientAuth.REQUIRE)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .build();
-        return new MutualTls(peer, client, server, serverName);
+        SSLContext tls;
+        try {
+            tls = SSLContext.getInstance("TLS");
+            tls.init(new KeyManager[] {keyManager(key, chain)}, new TrustManager[] {trust}, null);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new SSLException("cannot set up TLS with this key and certificate: " + e.getMessage(), e);
+        }
+        return new MutualTls(peer, role(tls, true, ClientAuth.NONE), role(tls, false, ClientAuth.REQUIRE), serverName);
+    }
+
+    /** gRPC's settings (GrpcSslContexts): HTTP/2's cipher suites, ALPN with h2 only. */
+    private static SslContext role(SSLContext tls, boolean client, ClientAuth auth) {
+        return new JdkSslContext(tls, client, Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE, ALPN_H2,
+                auth, PROTOCOLS.clone(), false);
+    }
+
+    /**
+     * The JDK's key manager over a store that holds only our key. A JKS store protects the key cheaply;
+     * the JDK's default type (PKCS #12) would run PBKDF2 to store it and again to read it, for a store
+     * that never leaves memory.
+     */
+    private static KeyManager keyManager(PrivateKey key, X509Certificate[] chain)
+            throws GeneralSecurityException, IOException {
+        char[] password = "in-memory".toCharArray();
+        KeyStore store = KeyStore.getInstance("JKS");
+        store.load(null, null);
+        store.setKeyEntry("key", key, password, chain);
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(store, password);
+        return factory.getKeyManagers()[0];
     }
 
     /**

@@ -16,9 +16,12 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.Date;
 import java.util.Objects;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.BERTags;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -28,6 +31,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -94,7 +98,7 @@ public final class AutoMtls {
                     .build();
             Instant now = Instant.now();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
-                    new BigInteger(128, RANDOM), Date.from(now.minus(NOT_BEFORE_SKEW)), Date.from(now.plus(VALIDITY)),
+                    new BigInteger(128, RANDOM), time(now.minus(NOT_BEFORE_SKEW)), time(now.plus(VALIDITY)),
                     subject, keys.getPublic());
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
@@ -114,6 +118,37 @@ public final class AutoMtls {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A validity time as Go's x509 encodes it, to the second: UTCTime ({@code YYMMDDHHMMSSZ}) for the years
+     * 1950 to 2049, GeneralizedTime ({@code YYYYMMDDHHMMSSZ}) otherwise. Bouncy Castle's {@code Time(Date)}
+     * does the same through SimpleDateFormat, whose first use loads the JDK's locale data: about 25 ms of
+     * a plugin's start with AutoMTLS, for digits.
+     */
+    static Time time(Instant instant) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+        boolean utcTime = t.getYear() >= 1950 && t.getYear() <= 2049;
+        StringBuilder text = new StringBuilder(15);
+        digits(text, utcTime ? t.getYear() % 100 : t.getYear(), utcTime ? 2 : 4);
+        for (int field : new int[] {t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond()}) {
+            digits(text, field, 2);
+        }
+        byte[] ascii = text.append('Z').toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] der = new byte[ascii.length + 2];
+        der[0] = (byte) (utcTime ? BERTags.UTC_TIME : BERTags.GENERALIZED_TIME);
+        der[1] = (byte) ascii.length;
+        System.arraycopy(ascii, 0, der, 2, ascii.length);
+        try {
+            return Time.getInstance(ASN1Primitive.fromByteArray(der));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode the time " + instant, e);
+        }
+    }
+
+    private static void digits(StringBuilder text, int value, int width) {
+        String number = Integer.toString(value);
+        text.append("0".repeat(Math.max(0, width - number.length()))).append(number);
     }
 
     /** PEM with 64-column lines and {@code \n} line ends, as Go's {@code pem.Encode} writes it. */

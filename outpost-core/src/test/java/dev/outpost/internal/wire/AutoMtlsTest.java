@@ -43,6 +43,30 @@ class AutoMtlsTest {
     }
 
     @Test
+    void validityTimesAreEncodedAsGoDoesToTheSecond() throws Exception {
+        // UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280, 4.1.2.5), as Go's x509 writes them.
+        assertThat(encoded("2026-12-02T08:05:09.750Z")).isEqualTo(der(0x17, "261202080509Z"));
+        assertThat(encoded("2049-12-31T23:59:59Z")).isEqualTo(der(0x17, "491231235959Z"));
+        assertThat(encoded("2050-01-01T00:00:00Z")).isEqualTo(der(0x18, "20500101000000Z"));
+        assertThat(encoded("2056-07-04T20:05:09Z")).isEqualTo(der(0x18, "20560704200509Z"));
+        assertThat(AutoMtls.time(Instant.parse("2056-07-04T20:05:09.999Z")).getDate().toInstant())
+                .isEqualTo(Instant.parse("2056-07-04T20:05:09Z"));
+    }
+
+    private static byte[] encoded(String instant) throws Exception {
+        return AutoMtls.time(Instant.parse(instant)).toASN1Primitive().getEncoded();
+    }
+
+    private static byte[] der(int tag, String text) {
+        byte[] ascii = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] der = new byte[ascii.length + 2];
+        der[0] = (byte) tag;
+        der[1] = (byte) ascii.length;
+        System.arraycopy(ascii, 0, der, 2, ascii.length);
+        return der;
+    }
+
+    @Test
     void pemHas64ColumnLinesAndRoundTrips() throws Exception {
         AutoMtls.Identity identity = AutoMtls.generate();
         String pem = identity.certificatePem();
