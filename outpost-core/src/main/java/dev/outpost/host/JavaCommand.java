@@ -43,10 +43,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Archives live in {@link #defaultCacheDirectory()} unless told otherwise, one per plugin jar, JDK
  * and JVM options; a changed jar, JDK (its module image or its own base archives) or option gets a new
- * archive and the plugin's older ones are removed. The directory must belong to this user and be writable by nobody else (it is created 0700):
- * the JVM maps an archive's classes without verifying them again. A class path with a directory in it
- * cannot be archived (a JDK limit); such a command runs without an archive. JVM warnings go to the
- * plugin's stderr, never to stdout, where the host expects the handshake.
+ * archive and the plugin's older ones are removed. The directory must belong to this user and be
+ * writable by nobody else (it is created 0700): the JVM maps an archive's classes without verifying
+ * them again. A class path with a directory in it cannot be archived (a JDK limit); such a command
+ * runs without an archive. JVM warnings go to the plugin's stderr, never to stdout, where the host
+ * expects the handshake.
  */
 public final class JavaCommand {
 
