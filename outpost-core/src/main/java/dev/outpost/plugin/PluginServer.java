@@ -140,6 +140,10 @@ public final class PluginServer implements AutoCloseable {
             System.exit(1);
             return;
         }
+        // SIGTERM (a service manager stopping the host's whole process group, an operator) ends the JVM
+        // without close(): the plugin's sockets, and the socket directory it made, still go. (After a
+        // SIGKILL the host's directory, or the temp directory's cleaner, is all that is left.)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(plugin.sockets), "outpost-plugin-exit"));
         realOut.println(plugin.handshake().format());
         realOut.flush();
         // Logged only now: the first log line loads the JSON writer, and the host waits for the line above.

@@ -53,6 +53,26 @@ class PluginServerTest {
     }
 
     @Test
+    void aPluginStoppedWithSigtermRemovesTheSocketDirectoryItMade() throws Exception {
+        // No PLUGIN_UNIX_SOCKET_DIR (go-plugin's hosts set none unless asked): the plugin makes its own.
+        ProcessBuilder builder = new ProcessBuilder(TestJvm.of(ProbePlugin.class))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put(ProbePlugin.HANDSHAKE.magicCookieKey(), ProbePlugin.HANDSHAKE.magicCookieValue());
+        builder.environment().put("PLUGIN_PROTOCOL_VERSIONS", "1");
+        builder.environment().remove("PLUGIN_UNIX_SOCKET_DIR");
+        Process plugin = builder.start();
+        String line = new BufferedReader(new InputStreamReader(plugin.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        assertThat(line).as("handshake line").isNotNull().contains("|unix|");
+        Path socket = Path.of(line.split("\\|")[3]);
+        assertThat(socket.getParent().getFileName().toString()).startsWith("outpost-");
+        assertThat(socket).exists();
+        plugin.destroy(); // SIGTERM
+        assertThat(plugin.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
+        assertThat(socket.getParent()).doesNotExist();
+    }
+
+    @Test
     void aPluginStartedThroughAShellExitsWhenTheHostAboveTheShellIsKilled() throws Exception {
         Process host = startHost("wait-shell");
         String[] announced = readAnnouncement(host);
