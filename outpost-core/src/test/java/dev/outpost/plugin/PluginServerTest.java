@@ -3,12 +3,15 @@ package dev.outpost.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.HandshakeLine;
+import dev.outpost.Network;
 import dev.outpost.fixtures.LeakCheck;
 import dev.outpost.fixtures.ProbeHost;
 import dev.outpost.fixtures.ProbePlugin;
 import dev.outpost.fixtures.Running;
 import dev.outpost.fixtures.TestJvm;
 import dev.outpost.internal.grpc.UnixSocketDir;
+import dev.outpost.internal.wire.PluginEnv;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,13 +61,15 @@ class PluginServerTest {
         ProcessBuilder builder = new ProcessBuilder(TestJvm.of(ProbePlugin.class))
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put(ProbePlugin.HANDSHAKE.magicCookieKey(), ProbePlugin.HANDSHAKE.magicCookieValue());
-        builder.environment().put("PLUGIN_PROTOCOL_VERSIONS", "1");
-        builder.environment().remove("PLUGIN_UNIX_SOCKET_DIR");
+        builder.environment().put(PluginEnv.PROTOCOL_VERSIONS, "1");
+        builder.environment().remove(PluginEnv.UNIX_SOCKET_DIR);
         Process plugin = builder.start();
         String line = new BufferedReader(new InputStreamReader(plugin.getInputStream(), StandardCharsets.UTF_8))
                 .readLine();
-        assertThat(line).as("handshake line").isNotNull().contains("|unix|");
-        Path socket = Path.of(line.split("\\|")[3]);
+        assertThat(line).as("handshake line").isNotNull();
+        HandshakeLine handshake = HandshakeLine.parse(line);
+        assertThat(handshake.network()).isEqualTo(Network.UNIX);
+        Path socket = Path.of(handshake.address());
         assertThat(socket.getParent().getFileName().toString()).startsWith("outpost-");
         assertThat(socket).exists();
         plugin.destroy(); // SIGTERM
