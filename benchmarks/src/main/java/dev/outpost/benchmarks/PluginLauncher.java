@@ -3,6 +3,7 @@ package dev.outpost.benchmarks;
 import dev.outpost.grpc.GrpcClientPlugin;
 import dev.outpost.host.ClientConfig;
 import dev.outpost.host.PluginClient;
+import dev.outpost.plugin.slf4j.OutpostServiceProvider;
 import dev.outpost.rpc.InterfacePlugin;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +22,14 @@ final class PluginLauncher {
      */
     static final String JVM_ARGS_PROPERTY = "outpost.bench.pluginJvmArgs";
     static final String DEFAULT_JVM_ARGS = "-Xms256m -Xmx256m -XX:+UseSerialGC";
+
+    /**
+     * This jar holds slf4j-simple for its hosts as well, and SLF4J would bind a plugin to whichever provider
+     * it finds first; a plugin logs through the provider every real plugin has (as harness.sh's plugins do),
+     * without SLF4J's notice of the choice.
+     */
+    private static final List<String> PLUGIN_LOGGING = List.of(
+            "-Dslf4j.provider=" + OutpostServiceProvider.class.getName(), "-Dslf4j.internal.verbosity=WARN");
 
     private PluginLauncher() {
     }
@@ -45,6 +54,7 @@ final class PluginLauncher {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(jvmArgs());
+        command.addAll(PLUGIN_LOGGING);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());
