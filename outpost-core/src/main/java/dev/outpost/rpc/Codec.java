@@ -6,6 +6,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
@@ -18,14 +19,20 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Codec {
 
-    /**
-     * Unknown properties are ignored so that host and plugin can add fields independently. Values are
-     * read one after another from one parser, so trailing tokens are checked here, not by Jackson.
-     */
-    static final JsonMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    /** Writes and reads the tokens; {@link ValueCodec} chooses per type whether databind is needed. */
+    static final JsonFactory FACTORY = new JsonFactory();
+
+    /** Jackson databind, built on first use: a plugin whose interface does not need it never loads it. */
+    private static final class Databind {
+        /**
+         * Unknown properties are ignored so that host and plugin can add fields independently. Values are
+         * read one after another from one parser, so trailing tokens are checked here, not by Jackson.
+         */
+        static final JsonMapper JSON = JsonMapper.builder(FACTORY)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
 
     /** Turns a callback into a broker id (export) or a broker id into a proxy (import). */
     interface Callbacks {
@@ -46,22 +53,27 @@ final class Codec {
     private Codec() {
     }
 
+    /** The mapper, for what is not a parameter or a result (a remote error). */
+    static JsonMapper mapper() {
+        return Databind.JSON;
+    }
+
     static ObjectReader reader(Type type) {
-        return JSON.readerFor(JSON.constructType(type));
+        return Databind.JSON.readerFor(Databind.JSON.constructType(type));
     }
 
     static ObjectWriter writer(Type type) {
-        return JSON.writerFor(JSON.constructType(type));
+        return Databind.JSON.writerFor(Databind.JSON.constructType(type));
     }
 
     static byte[] encodeArguments(RemoteMethod method, Object[] args, Callbacks callbacks) {
         Object[] values = args == null ? new Object[0] : args;
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         int index = 0;
-        try (JsonGenerator generator = JSON.createGenerator(out)) {
+        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
             generator.writeStartArray();
             for (; index < values.length; index++) {
-                writeValue(generator, method.parameterTypes()[index], method.parameterWriter(index), values[index],
+                writeValue(generator, method.parameterTypes()[index], method.parameterCodec(index), values[index],
                         callbacks);
             }
             generator.writeEndArray();
@@ -76,7 +88,7 @@ final class Codec {
         int count = method.parameterTypes().length;
         Object[] values = new Object[count];
         int index = 0;
-        try (JsonParser parser = JSON.createParser(bytes)) {
+        try (JsonParser parser = FACTORY.createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
                 throw new Failure("arguments of " + method.displayName() + " are not a JSON array", null);
             }
@@ -85,7 +97,7 @@ final class Codec {
                     throw new Failure(method.displayName() + " takes " + count + " arguments, the call has " + index,
                             null);
                 }
-                values[index] = readValue(parser, method.parameterTypes()[index], method.parameterReader(index),
+                values[index] = readValue(parser, method.parameterTypes()[index], method.parameterCodec(index),
                         callbacks);
             }
             if (parser.nextToken() != JsonToken.END_ARRAY) {
@@ -100,11 +112,11 @@ final class Codec {
 
     static byte[] encodeResult(RemoteMethod method, Object value, Callbacks callbacks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        try (JsonGenerator generator = JSON.createGenerator(out)) {
+        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
             if (method.resultType() == void.class) {
                 generator.writeNull();
             } else {
-                writeValue(generator, method.resultType(), method.resultWriter(), value, callbacks);
+                writeValue(generator, method.resultType(), method.resultCodec(), value, callbacks);
             }
         } catch (JacksonException | IllegalArgumentException e) {
             throw new Failure("cannot encode the result of " + method.displayName() + ": " + message(e), e);
@@ -116,9 +128,9 @@ final class Codec {
         if (method.resultType() == void.class) {
             return null;
         }
-        try (JsonParser parser = JSON.createParser(bytes)) {
+        try (JsonParser parser = FACTORY.createParser(bytes)) {
             parser.nextToken();
-            Object value = readValue(parser, method.resultType(), method.resultReader(), callbacks);
+            Object value = readValue(parser, method.resultType(), method.resultCodec(), callbacks);
             if (parser.nextToken() != null) {
                 throw new IllegalArgumentException("unexpected data after the value");
             }
@@ -132,7 +144,7 @@ final class Codec {
         return e instanceof JacksonException jackson ? jackson.getOriginalMessage() : e.getMessage();
     }
 
-    private static void writeValue(JsonGenerator generator, Type type, ObjectWriter writer, Object value,
+    private static void writeValue(JsonGenerator generator, Type type, ValueCodec codec, Object value,
                                    Callbacks callbacks) {
         if (RemoteMethod.isCallback(type)) {
             if (value == null) {
@@ -141,11 +153,11 @@ final class Codec {
                 generator.writeNumber(callbacks.export(value, (Class<?>) type));
             }
         } else {
-            writer.writeValue(generator, value);
+            codec.write(generator, value);
         }
     }
 
-    private static Object readValue(JsonParser parser, Type type, ObjectReader reader, Callbacks callbacks) {
+    private static Object readValue(JsonParser parser, Type type, ValueCodec codec, Callbacks callbacks) {
         if (RemoteMethod.isCallback(type)) {
             if (parser.currentToken() == JsonToken.VALUE_NULL) {
                 return null;
@@ -155,6 +167,6 @@ final class Codec {
             }
             return callbacks.importRef(parser.getIntValue(), (Class<?>) type);
         }
-        return reader.readValue(parser);
+        return codec.read(parser);
     }
 }

@@ -36,7 +36,7 @@ record RemoteError(String type, String message, List<Frame> trace) {
 
     Metadata toTrailers() {
         Metadata trailers = new Metadata();
-        trailers.put(KEY, Codec.JSON.writeValueAsBytes(this));
+        trailers.put(KEY, Codec.mapper().writeValueAsBytes(this));
         return trailers;
     }
 
@@ -47,7 +47,7 @@ record RemoteError(String type, String message, List<Frame> trace) {
             return null;
         }
         try {
-            RemoteError error = Codec.JSON.readValue(bytes, RemoteError.class);
+            RemoteError error = Codec.mapper().readValue(bytes, RemoteError.class);
             return error.type() == null ? null : error;
         } catch (JacksonException e) {
             return null;

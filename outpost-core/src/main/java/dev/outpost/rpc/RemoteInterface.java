@@ -189,9 +189,10 @@ final class RemoteInterface {
     }
 
     /**
-     * Makes Jackson's readers and writers for every method on a daemon thread, once. Building them (and
-     * Jackson's mapper) is most of what a plain-interface plugin adds to a start; on a second core it runs
-     * while the process sets up its gRPC server. A call that comes first makes what it needs itself.
+     * Makes every method's codecs on a daemon thread, once. Building Jackson's readers and writers (and its
+     * mapper), for the types that need them, is most of what a plain-interface plugin adds to a start; on a
+     * second core it runs while the process sets up its gRPC server. A call that comes first makes what it
+     * needs itself.
      */
     RemoteInterface prepareInBackground() {
         if (preparing.compareAndSet(false, true)) {

@@ -14,8 +14,6 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
 
 /** One remote method: its gRPC descriptor and what the codec needs about its types. */
 final class RemoteMethod {
@@ -136,53 +134,41 @@ final class RemoteMethod {
         return timeout;
     }
 
-    ObjectReader parameterReader(int index) {
-        return codecs().parameterReaders[index];
+    ValueCodec parameterCodec(int index) {
+        return codecs().parameters[index];
     }
 
-    ObjectWriter parameterWriter(int index) {
-        return codecs().parameterWriters[index];
-    }
-
-    ObjectReader resultReader() {
-        return codecs().resultReader;
-    }
-
-    ObjectWriter resultWriter() {
-        return codecs().resultWriter;
+    ValueCodec resultCodec() {
+        return codecs().result;
     }
 
     boolean codecsPrepared() {
         return codecs != null;
     }
 
-    /** Makes Jackson's readers and writers for the method's types now, if not yet made. */
+    /** Makes the codecs of the method's types now, if not yet made. */
     void prepareCodecs() {
         codecs();
     }
 
-    /** Jackson's readers and writers for the method's types (none for callbacks and {@code void}). */
+    /** The codecs of the method's types (none for callbacks and {@code void}). */
     private Codecs codecs() {
         Codecs made = codecs;
         if (made == null) {
-            ObjectReader[] readers = new ObjectReader[parameterTypes.length];
-            ObjectWriter[] writers = new ObjectWriter[parameterTypes.length];
+            ValueCodec[] parameters = new ValueCodec[parameterTypes.length];
             for (int i = 0; i < parameterTypes.length; i++) {
                 if (!isCallback(parameterTypes[i])) {
-                    readers[i] = Codec.reader(parameterTypes[i]);
-                    writers[i] = Codec.writer(parameterTypes[i]);
+                    parameters[i] = ValueCodec.of(parameterTypes[i]);
                 }
             }
             boolean plainResult = resultType != void.class && !isCallback(resultType);
-            made = new Codecs(readers, writers, plainResult ? Codec.reader(resultType) : null,
-                    plainResult ? Codec.writer(resultType) : null);
+            made = new Codecs(parameters, plainResult ? ValueCodec.of(resultType) : null);
             codecs = made;
         }
         return made;
     }
 
-    private record Codecs(ObjectReader[] parameterReaders, ObjectWriter[] parameterWriters, ObjectReader resultReader,
-            ObjectWriter resultWriter) {
+    private record Codecs(ValueCodec[] parameters, ValueCodec result) {
     }
 
     /** A parameter or result passed by reference: an interface (checked: never a raw container). */
