@@ -6,6 +6,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
@@ -70,7 +72,7 @@ final class Codec {
         Object[] values = args == null ? new Object[0] : args;
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         int index = 0;
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+        try (JsonGenerator generator = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
             generator.writeStartArray();
             for (; index < values.length; index++) {
                 writeValue(generator, method.parameterTypes()[index], method.parameterCodec(index), values[index],
@@ -88,7 +90,7 @@ final class Codec {
         int count = method.parameterTypes().length;
         Object[] values = new Object[count];
         int index = 0;
-        try (JsonParser parser = FACTORY.createParser(bytes)) {
+        try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
                 throw new Failure("arguments of " + method.displayName() + " are not a JSON array", null);
             }
@@ -112,7 +114,7 @@ final class Codec {
 
     static byte[] encodeResult(RemoteMethod method, Object value, Callbacks callbacks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+        try (JsonGenerator generator = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
             if (method.resultType() == void.class) {
                 generator.writeNull();
             } else {
@@ -128,7 +130,7 @@ final class Codec {
         if (method.resultType() == void.class) {
             return null;
         }
-        try (JsonParser parser = FACTORY.createParser(bytes)) {
+        try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             parser.nextToken();
             Object value = readValue(parser, method.resultType(), method.resultCodec(), callbacks);
             if (parser.nextToken() != null) {

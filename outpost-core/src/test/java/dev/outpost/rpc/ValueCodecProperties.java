@@ -13,6 +13,8 @@ import net.jqwik.api.Property;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
 
 /**
  * The values {@link ValueCodec} writes and reads without databind are databind's to the byte, and every
@@ -108,14 +110,15 @@ class ValueCodecProperties {
 
     private static byte[] write(ValueCodec codec, Object value) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator generator = Codec.FACTORY.createGenerator(out)) {
+        try (JsonGenerator generator = Codec.FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
             codec.write(generator, value);
         }
         return out.toByteArray();
     }
 
     private static Object read(ValueCodec codec, String json) {
-        try (JsonParser parser = Codec.FACTORY.createParser(json.getBytes(StandardCharsets.UTF_8))) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        try (JsonParser parser = Codec.FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             parser.nextToken();
             return codec.read(parser);
         }
