@@ -67,7 +67,10 @@ abstract sealed class ValueCodec {
             }
             switch (kind) {
                 case STRING -> generator.writeString((String) value);
-                case BYTES -> generator.writeBinary(Base64Variants.getDefaultVariant(), (byte[]) value, 0, ((byte[]) value).length);
+                case BYTES -> {
+                    byte[] bytes = (byte[]) value;
+                    generator.writeBinary(Base64Variants.getDefaultVariant(), bytes, 0, bytes.length);
+                }
                 case BOOLEAN -> generator.writeBoolean((Boolean) value);
                 case INT -> generator.writeNumber((Integer) value);
                 case LONG -> generator.writeNumber((Long) value);
