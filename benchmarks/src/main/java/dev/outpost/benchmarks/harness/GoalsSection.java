@@ -107,6 +107,7 @@ final class GoalsSection {
         goal(b, "idle plain-interface plugin RSS vs idle protobuf plugin", List.of(plain),
                 plain.text() + " (" + f(plain.numerator(), 1) + " vs " + f(plain.denominator(), 1) + " MB)", "≤ 1.05x",
                 false, 1.05);
+        FloorsSection.append(report, b);
         TargetsSection.append(report, b);
     }
 
