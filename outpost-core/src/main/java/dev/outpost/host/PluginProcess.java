@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,15 @@ final class PluginProcess {
     /** Test hook: runs after the checksum was verified and before the copy is launched. */
     static volatile java.util.function.Consumer<Path> afterChecksumVerified = path -> { };
     private static final Logger LOG = LoggerFactory.getLogger(PluginProcess.class);
+    /**
+     * How long the stderr reader waits after a read that did not fill its buffer, so that a chatty plugin's
+     * lines arrive in batches. go-plugin plugins commonly log a line per call (at debug or trace): read as
+     * they come, every line wakes this thread, and the wake-up, paid by the plugin's write and this
+     * thread's read, costs both processes more than the line itself (benchmarks/README.md, "a plugin's log
+     * lines read in batches"). A line is at most this late; a plugin writing faster than its pipe holds in
+     * this time fills the buffer, and a full read does not wait.
+     */
+    private static final long STDERR_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private final String name;
     private final List<String> command;
@@ -357,6 +367,9 @@ final class PluginProcess {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 splitter.feed(buffer, 0, read);
+                if (!isStdout && read < buffer.length) {
+                    LockSupport.parkNanos(STDERR_BATCH_NANOS);
+                }
             }
         } catch (IOException e) {
             LOG.trace("plugin '{}': {} closed: {}", name, isStdout ? "stdout" : "stderr", e.toString());
