@@ -342,6 +342,8 @@ if [[ "$CHANGES" == 1 ]]; then
     "38783ac|interface mode: Jackson's readers and writers made on another thread from registration on"
     "71f8d00|plugin servers hand a call to the call executor once, when its request is complete"
     "a8648e3|host: channels without gRPC's retry machinery (disableRetry)"
+    "f657116|interface mode: strings, scalars and byte arrays without Jackson databind (ValueCodec)"
+    "e10be28|the last build before a host reads a plugin's stderr in batches (this build does)"
   )
   declare -A CHANGE_JAR CHANGE_PLUGIN CHANGE_IFACE
   CHANGE_IDS=()

@@ -1,5 +1,6 @@
 package dev.outpost.benchmarks.harness;
 
+import com.google.protobuf.ByteString;
 import dev.outpost.interop.proto.GetRequest;
 import dev.outpost.interop.proto.GetResponse;
 import dev.outpost.interop.proto.KVGrpc;
@@ -28,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * The floor under any Java plugin built on grpc-java: {@code proto.KV} served by a bare grpc-java server
  * (Netty's epoll transport, one event loop, grpc-java's default executor) on a Unix socket, with the
  * go-plugin handshake line, the health service a host checks and {@code GRPCController/Shutdown}, and
- * nothing of Outpost's plugin side: no configuration, log records, stdio, broker or host watch. It checks no magic cookie and
- * negotiates nothing. The harness starts and measures it exactly as it does the Java KV plugin, so the
+ * nothing of Outpost's plugin side: no configuration, log records, stdio, broker or host watch. It checks
+ * no magic cookie and negotiates nothing. The harness starts and measures it exactly as it does the Java KV plugin, so the
  * difference between the two is what Outpost's plugin side costs, and the difference between this and
  * the bare JVM is what grpc-java, Netty and protobuf cost.
  */
@@ -72,12 +73,12 @@ public final class GrpcFloorPlugin {
 
     /** {@code proto.KV} in memory. */
     private static final class Kv extends KVGrpc.KVImplBase {
-        private final Map<String, com.google.protobuf.ByteString> values = new ConcurrentHashMap<>();
+        private final Map<String, ByteString> values = new ConcurrentHashMap<>();
 
         @Override
         public void get(GetRequest request, StreamObserver<GetResponse> response) {
             response.onNext(GetResponse.newBuilder()
-                    .setValue(values.getOrDefault(request.getKey(), com.google.protobuf.ByteString.EMPTY)).build());
+                    .setValue(values.getOrDefault(request.getKey(), ByteString.EMPTY)).build());
             response.onCompleted();
         }
 
